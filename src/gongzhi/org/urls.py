@@ -1,4 +1,11 @@
+"""Organisation pages: the browser (views_browse) and the household register (views_register)."""
+
 from django.urls import path
 
+from gongzhi.org import views_browse, views_register
+
 app_name = "org"
-urlpatterns: list = []
+urlpatterns = [
+    *views_browse.urlpatterns,
+    *views_register.urlpatterns,
+]
