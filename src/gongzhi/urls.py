@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("org/", include("gongzhi.org.urls")),
+    path("core/", include("gongzhi.core.urls")),
     path("", include("gongzhi.web.urls")),
 ]
