@@ -403,3 +403,39 @@ def add_committee_member(
         scope_path=party_org.region.path,
     )
     return member
+
+
+@transaction.atomic
+def update_region(
+    *,
+    actor: Any,
+    region: Region,
+    name: str | None = None,
+    geometry: dict[str, Any] | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Region:
+    """Rename a region or redraw its shape; its place in the tree never changes."""
+    _require(actor, region.path, ROLE_MANAGER_ROLES)
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    before = audit.snapshot(region, ["name", "latitude", "longitude"])
+    if name is not None:
+        if not name.strip():
+            raise ValidationFailed(_("Enter a name."), field="name")
+        region.name = name.strip()
+    if geometry is not None:
+        region.geometry = geometry
+    if latitude is not None:
+        region.latitude = latitude
+    if longitude is not None:
+        region.longitude = longitude
+    region.save()
+    audit.record(
+        actor=actor,
+        action="region.update",
+        obj=region,
+        scope_path=region.path,
+        before=before,
+        after=audit.snapshot(region, ["name", "latitude", "longitude"]),
+    )
+    return region
