@@ -65,3 +65,42 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("AuditEvent rows are append-only")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (day off)")
+    WORKDAY = "workday", _("Make-up working day (调休)")
+
+
+class CalendarDay(TimeStamped):
+    """A staff override of the working-day calendar: a day off or a 调休 make-up working day.
+
+    Overrides win over the chinese_calendar package; a year that neither knows falls back to
+    weekends (see gongzhi.core.calendar). Written only by gongzhi.core.services_calendar.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]), name="calendar_day_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
