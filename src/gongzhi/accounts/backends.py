@@ -12,7 +12,7 @@ from gongzhi.accounts.models import User
 class PhoneOrUsernameBackend(ModelBackend):
     """Log in with a mobile number or a username, whichever the person remembers."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -1,8 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from gongzhi.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
 ]
