@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import NotFound
@@ -22,7 +22,7 @@ from gongzhi.org.models import (
     Role,
     RoleAssignment,
 )
-from gongzhi.org.scopes import AUDIT_ROLES, REVEAL_ROLES, STAFF_ROLES, scope_for
+from gongzhi.org.scopes import AUDIT_ROLES, REVEAL_ROLES, STAFF_ROLES, Scope, scope_for
 
 ORG_VIEW_ROLES = STAFF_ROLES | {Role.PLATFORM_ADMIN}
 
@@ -63,13 +63,23 @@ def region_ancestors(actor: Any, region: Region) -> list[Region]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+NOTHING = Q(pk__in=[])
+
+
+def _area_or_own(scope: Scope, path_field: str, own: Q) -> Q:
+    """Rows in the actor's work area, plus the actor's own rows (a grid worker is a resident too).
+
+    `Q() | x` would be `x`, so a platform admin's unrestricted filter is returned as is.
+    """
+    if scope.is_admin:
+        return Q()
+    return scope.q(path_field, ORG_VIEW_ROLES) | own
+
+
 def households_visible(actor: Any) -> QuerySet[Household]:
     scope = scope_for(actor)
-    if scope.has_any(ORG_VIEW_ROLES):
-        return Household.objects.filter(scope.q("building__path", ORG_VIEW_ROLES))
-    if scope.household_id is not None:
-        return Household.objects.filter(pk=scope.household_id)
-    return Household.objects.none()
+    own = Q(pk=scope.household_id) if scope.household_id is not None else NOTHING
+    return Household.objects.filter(_area_or_own(scope, "building__path", own))
 
 
 def households_in(actor: Any, region: Region) -> QuerySet[Household]:
@@ -90,13 +100,12 @@ def get_household(actor: Any, pk: int) -> Household:
 
 def people_visible(actor: Any) -> QuerySet[Person]:
     scope = scope_for(actor)
-    if scope.has_any(ORG_VIEW_ROLES):
-        return Person.objects.filter(scope.q("region__path", ORG_VIEW_ROLES))
+    own = NOTHING
     if scope.household_id is not None:
-        return Person.objects.filter(household_id=scope.household_id)
+        own = Q(household_id=scope.household_id)
     if scope.person_id is not None:
-        return Person.objects.filter(pk=scope.person_id)
-    return Person.objects.none()
+        own |= Q(pk=scope.person_id)
+    return Person.objects.filter(_area_or_own(scope, "region__path", own))
 
 
 def get_person(actor: Any, pk: int) -> Person:
@@ -128,7 +137,9 @@ class PersonCard:
     can_reveal: bool
 
 
-def person_card(actor: Any, person: Person, *, unmasked: dict[str, str] | None = None) -> PersonCard:
+def person_card(
+    actor: Any, person: Person, *, unmasked: dict[str, str] | None = None
+) -> PersonCard:
     scope = scope_for(actor)
     own = scope.person_id == person.pk
     can_reveal = own or scope.covers(person.region.path, REVEAL_ROLES)
@@ -175,11 +186,10 @@ def household_members(actor: Any, household: Household) -> list[PersonCard]:
 
 def party_orgs_visible(actor: Any) -> QuerySet[PartyOrg]:
     scope = scope_for(actor)
-    if scope.has_any(ORG_VIEW_ROLES):
-        return PartyOrg.objects.filter(scope.q("region__path", ORG_VIEW_ROLES))
+    own = NOTHING
     if scope.person_id is not None:
-        return PartyOrg.objects.filter(members__person_id=scope.person_id)
-    return PartyOrg.objects.none()
+        own = Q(pk__in=PartyMember.objects.filter(person_id=scope.person_id).values("party_org"))
+    return PartyOrg.objects.filter(_area_or_own(scope, "region__path", own))
 
 
 def party_members_visible(actor: Any) -> QuerySet[PartyMember]:
@@ -190,9 +200,8 @@ def party_members_visible(actor: Any) -> QuerySet[PartyMember]:
 
 def partners_visible(actor: Any) -> QuerySet[PartnerUnit]:
     scope = scope_for(actor)
-    if scope.has_any(ORG_VIEW_ROLES):
-        return PartnerUnit.objects.filter(scope.q("region__path", ORG_VIEW_ROLES))
-    return PartnerUnit.objects.filter(pk__in=scope.partner_ids())
+    own = Q(pk__in=scope.partner_ids()) if scope.partner_ids() else NOTHING
+    return PartnerUnit.objects.filter(_area_or_own(scope, "region__path", own))
 
 
 def role_assignments_visible(actor: Any) -> QuerySet[RoleAssignment]:

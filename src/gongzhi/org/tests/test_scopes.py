@@ -50,3 +50,23 @@ def test_path_prefix_does_not_leak_to_sibling_with_longer_id():
     staff = f.user_with_role(Role.COMMUNITY_STAFF, comms[0])
     visible = set(selectors.regions_visible(staff))
     assert visible == {comms[0]}
+
+
+def test_grid_worker_living_in_another_grid_still_sees_own_household():
+    # given a grid worker for grid A who lives in grid B of the same community
+    comm = f.community()
+    grid_a, grid_b = f.grid(comm), f.grid(comm)
+    home = f.HouseholdFactory(building=f.building(grid_b))
+    worker = f.user_with_role(Role.GRID_WORKER, grid_a, household=home)
+    neighbour = f.HouseholdFactory(building=home.building)
+    # then their own household and family are visible, the neighbour's is not
+    assert home in set(selectors.households_visible(worker))
+    assert neighbour not in set(selectors.households_visible(worker))
+    assert worker.person in set(selectors.people_visible(worker))
+
+
+def test_platform_admin_sees_everything_despite_own_household():
+    home = f.HouseholdFactory()
+    other = f.HouseholdFactory()
+    admin = f.user_with_role(Role.PLATFORM_ADMIN, f.street(), household=home)
+    assert {home, other} <= set(selectors.households_visible(admin))
