@@ -43,7 +43,17 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     readonly_fields = ["path", "depth"]
-    fields = ["kind", "name", "code", "parent", "latitude", "longitude", "geometry", "path", "depth"]
+    fields = [
+        "kind",
+        "name",
+        "code",
+        "parent",
+        "latitude",
+        "longitude",
+        "geometry",
+        "path",
+        "depth",
+    ]
     raw_id_fields = ["parent"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -54,13 +64,22 @@ class RegionAdmin(admin.ModelAdmin):
         try:
             if change:
                 services.update_region(
-                    actor=request.user, region=obj, name=obj.name, geometry=obj.geometry,
-                    latitude=obj.latitude, longitude=obj.longitude,
+                    actor=request.user,
+                    region=obj,
+                    name=obj.name,
+                    geometry=obj.geometry,
+                    latitude=obj.latitude,
+                    longitude=obj.longitude,
                 )
             else:
                 created = services.create_region(
-                    actor=request.user, kind=obj.kind, name=obj.name, code=obj.code,
-                    parent=obj.parent, geometry=obj.geometry, latitude=obj.latitude,
+                    actor=request.user,
+                    kind=obj.kind,
+                    name=obj.name,
+                    code=obj.code,
+                    parent=obj.parent,
+                    geometry=obj.geometry,
+                    latitude=obj.latitude,
                     longitude=obj.longitude,
                 )
                 obj.pk = created.pk
@@ -81,14 +100,23 @@ class HouseholdAdmin(ReadOnlyAdmin):
 
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
-    """Masked in the admin as everywhere else: full data is revealed, audited, on the person page."""
+    """Masked here as everywhere: full data is revealed, audited, on the person page."""
 
     list_display = ["name", "masked_phone", "masked_id_number", "birth_year", "region"]
     search_fields = ["name"]
     list_select_related = ["region"]
-    fields = ["name", "gender", "birth_year", "masked_phone", "masked_id_number", "household",
-              "relation", "region"]
-    readonly_fields = fields
+    SHOWN: tuple[str, ...] = (
+        "name",
+        "gender",
+        "birth_year",
+        "masked_phone",
+        "masked_id_number",
+        "household",
+        "relation",
+        "region",
+    )
+    fields = SHOWN
+    readonly_fields = SHOWN
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj: Person) -> str:
@@ -111,10 +139,15 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None  # revoke and assign anew: assignments are history
 
-    def save_model(self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
+    ) -> None:
         try:
             created = services.assign_role(
-                actor=request.user, person=obj.person, role=obj.role, region=obj.region,
+                actor=request.user,
+                person=obj.person,
+                role=obj.role,
+                region=obj.region,
                 partner=obj.partner,
             )
             obj.pk = created.pk

@@ -557,11 +557,11 @@ def xlsx_rows(
                 raise XlsxError("no worksheet")
             sheet = workbook[chosen]
             for row in sheet.iter_rows(max_col=max_columns):
-                values = [cell.value for cell in row]
+                values: list[Any] = [cell.value for cell in row]
                 while values and values[-1] is None:
                     values.pop()
                 if values:
-                    yield row[0].row, values  # type: ignore[union-attr]
+                    yield int(row[0].row or 0), values
         finally:
             workbook.close()
     except XlsxError:

@@ -1,7 +1,5 @@
 """Organisation pages: the browser (views_browse) and the household register (views_register)."""
 
-from django.urls import path
-
 from gongzhi.org import views_browse, views_register
 
 app_name = "org"

@@ -15,8 +15,13 @@ def test_platform_admin_adds_region_through_the_service():
     client.force_login(admin_user)
     response = client.post(
         "/admin/org/region/add/",
-        {"kind": "community", "name": "新社区", "code": "NEW-1", "parent": st.pk,
-         "geometry": "null"},
+        {
+            "kind": "community",
+            "name": "新社区",
+            "code": "NEW-1",
+            "parent": st.pk,
+            "geometry": "null",
+        },
     )
     assert response.status_code == 302
     created = Region.objects.get(code="NEW-1")

@@ -27,10 +27,14 @@ def test_create_region_refuses_wrong_nesting_and_duplicate_code():
     admin = f.UserFactory(is_superuser=True)
     st = f.street(code="S9")
     with pytest.raises(ValidationFailed) as err:
-        services.create_region(actor=admin, kind=RegionKind.BUILDING, name="1栋", code="B", parent=st)
+        services.create_region(
+            actor=admin, kind=RegionKind.BUILDING, name="1栋", code="B", parent=st
+        )
     assert err.value.field == "kind"
     with pytest.raises(ValidationFailed) as err:
-        services.create_region(actor=admin, kind=RegionKind.COMMUNITY, name="x", code="S9", parent=st)
+        services.create_region(
+            actor=admin, kind=RegionKind.COMMUNITY, name="x", code="S9", parent=st
+        )
     assert err.value.field == "code"
 
 
@@ -38,7 +42,9 @@ def test_grid_worker_cannot_add_a_building_to_another_grid():
     comm = f.community()
     mine, other = f.grid(comm), f.grid(comm)
     worker = f.user_with_role(Role.GRID_WORKER, mine)
-    services.create_region(actor=worker, kind=RegionKind.BUILDING, name="1栋", code="B1", parent=mine)
+    services.create_region(
+        actor=worker, kind=RegionKind.BUILDING, name="1栋", code="B1", parent=mine
+    )
     with pytest.raises(PermissionDenied):
         services.create_region(
             actor=worker, kind=RegionKind.BUILDING, name="2栋", code="B2", parent=other
@@ -75,8 +81,9 @@ def test_update_person_on_behalf_records_both_people():
     resident = f.PersonFactory()
     worker = f.user_with_role(Role.GRID_WORKER, resident.region.parent)
     # when the worker changes the resident's phone on their behalf
-    services.update_person(actor=worker, person=resident, on_behalf_of=resident,
-                           phone="139 0000 1111")
+    services.update_person(
+        actor=worker, person=resident, on_behalf_of=resident, phone="139 0000 1111"
+    )
     # then the phone is normalised and the audit row names actor and resident
     resident.refresh_from_db()
     assert resident.phone == "13900001111"
@@ -98,7 +105,9 @@ def test_resident_may_change_own_phone_but_not_household():
 
 def test_reveal_is_audited_and_refused_outside_scope():
     st = f.street()
-    person = f.PersonFactory(household=f.HouseholdFactory(building=f.building(f.grid(f.community(st)))))
+    person = f.PersonFactory(
+        household=f.HouseholdFactory(building=f.building(f.grid(f.community(st))))
+    )
     supervisor = f.user_with_role(Role.STREET_SUPERVISOR, st)
     staff = f.user_with_role(Role.COMMUNITY_STAFF, person.region.parent.parent)
     with pytest.raises(PermissionDenied):
@@ -120,7 +129,9 @@ def test_only_secretary_assigns_roles_in_own_community():
     with pytest.raises(PermissionDenied):
         services.assign_role(actor=staff, person=person, role=Role.COMMUNITY_STAFF, region=comm_a)
     with pytest.raises(PermissionDenied):
-        services.assign_role(actor=secretary, person=person, role=Role.PLATFORM_ADMIN, region=comm_a)
+        services.assign_role(
+            actor=secretary, person=person, role=Role.PLATFORM_ADMIN, region=comm_a
+        )
 
 
 def test_in_service_party_member_needs_work_unit():
