@@ -106,7 +106,7 @@ def scope_for(user: Any) -> Scope:
         return ANONYMOUS
     cached = getattr(user, "_gongzhi_scope", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from gongzhi.org.models import RoleAssignment
 
     person = user.person

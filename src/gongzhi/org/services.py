@@ -78,13 +78,15 @@ def create_region(
     if not name.strip():
         raise ValidationFailed(_("Enter a name."), field="name")
     if Region.objects.filter(code=code).exists():
-        raise ValidationFailed(_("The code %(code)s is already in use.") % {"code": code}, field="code")
+        raise ValidationFailed(
+            _("The code %(code)s is already in use.") % {"code": code}, field="code"
+        )
     region = Region.objects.create(
         kind=kind,
         name=name.strip(),
         code=code,
         parent=parent,
-        path=f"/tmp-{code}/",
+        path=f"/tmp-{code}/",  # noqa: S108 - placeholder until the pk is known
         depth=(parent.depth + 1) if parent else 0,
         geometry=geometry,
         latitude=latitude,
@@ -236,9 +238,12 @@ def update_person(
     acting_for_self = on_behalf_of is not None and on_behalf_of.pk == person.pk
     if not is_self:
         _require(actor, person.region.path, EDIT_ROLES)
-    if (is_self or acting_for_self) and {"household", "relation"} & set(changes):
-        if not (scope and scope.covers(person.region.path, EDIT_ROLES)):
-            raise PermissionDenied(_("Only community staff can move a person between households."))
+    if (
+        (is_self or acting_for_self)
+        and {"household", "relation"} & set(changes)
+        and not (scope and scope.covers(person.region.path, EDIT_ROLES))
+    ):
+        raise PermissionDenied(_("Only community staff can move a person between households."))
     cleaned = _clean_person_fields(changes)
     before = audit.snapshot(person, list(cleaned))
     if "household" in cleaned and cleaned["household"] is not None:
@@ -328,14 +333,23 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
 
 @transaction.atomic
 def create_party_org(
-    *, actor: Any, kind: str, name: str, region: Region, parent: PartyOrg | None = None,
+    *,
+    actor: Any,
+    kind: str,
+    name: str,
+    region: Region,
+    parent: PartyOrg | None = None,
     secretary: Person | None = None,
 ) -> PartyOrg:
     if parent is not None and kind not in PARTY_ALLOWED_CHILDREN[parent.kind]:
         raise ValidationFailed(_("This kind of organisation cannot sit there."), field="kind")
     _require(actor, region.path, ROLE_MANAGER_ROLES)
     org = PartyOrg.objects.create(
-        kind=kind, name=name, parent=parent, region=region, path=f"/tmp-{name}/",
+        kind=kind,
+        name=name,
+        parent=parent,
+        region=region,
+        path=f"/tmp-{name}/",  # noqa: S108 - placeholder until the pk is known
         secretary=secretary,
     )
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
@@ -361,14 +375,21 @@ def add_party_member(
     if PartyMember.objects.filter(person=person).exists():
         raise Conflict(_("This person is already registered as a Party member."), field="person")
     member = PartyMember.objects.create(
-        person=person, party_org=party_org, kind=kind, joined_on=joined_on,
-        work_unit=work_unit.strip(), registered_on=registered_on,
+        person=person,
+        party_org=party_org,
+        kind=kind,
+        joined_on=joined_on,
+        work_unit=work_unit.strip(),
+        registered_on=registered_on,
     )
     RoleAssignment.objects.get_or_create(
         person=person, role=Role.PARTY_MEMBER, region=party_org.region
     )
     audit.record(
-        actor=actor, action="party_member.add", obj=member, scope_path=party_org.region.path,
+        actor=actor,
+        action="party_member.add",
+        obj=member,
+        scope_path=party_org.region.path,
         after={"person": person.pk, "party_org": party_org.pk, "kind": kind},
     )
     return member
@@ -376,13 +397,23 @@ def add_party_member(
 
 @transaction.atomic
 def create_partner(
-    *, actor: Any, name: str, kind: str, region: Region, contact_name: str = "",
-    contact_phone: str = "", address: str = "",
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    region: Region,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
 ) -> PartnerUnit:
     _require(actor, region.path, ROLE_MANAGER_ROLES)
     partner = PartnerUnit.objects.create(
-        name=name.strip(), kind=kind, region=region, contact_name=contact_name,
-        contact_phone=validate_mobile(contact_phone, field="contact_phone"), address=address,
+        name=name.strip(),
+        kind=kind,
+        region=region,
+        contact_name=contact_name,
+        contact_phone=validate_mobile(contact_phone, field="contact_phone"),
+        address=address,
     )
     audit.record(actor=actor, action="partner.create", obj=partner, scope_path=region.path)
     return partner
@@ -390,16 +421,26 @@ def create_partner(
 
 @transaction.atomic
 def add_committee_member(
-    *, actor: Any, party_org: PartyOrg, person: Person, title: str,
-    partner: PartnerUnit | None = None, is_part_time: bool = True,
+    *,
+    actor: Any,
+    party_org: PartyOrg,
+    person: Person,
+    title: str,
+    partner: PartnerUnit | None = None,
+    is_part_time: bool = True,
 ) -> CommitteeMember:
     _require(actor, party_org.region.path, ROLE_MANAGER_ROLES)
     member = CommitteeMember.objects.create(
-        party_org=party_org, person=person, partner=partner, title=title,
+        party_org=party_org,
+        person=person,
+        partner=partner,
+        title=title,
         is_part_time=is_part_time,
     )
     audit.record(
-        actor=actor, action="committee_member.add", obj=member,
+        actor=actor,
+        action="committee_member.add",
+        obj=member,
         scope_path=party_org.region.path,
     )
     return member

@@ -32,8 +32,13 @@ GRID_OUT_MARKER = "隔壁格"  # appears in the names of everything in grid A2
 
 ALL_ROLES: tuple[str, ...] = tuple(Role.values)
 STAFF = frozenset(
-    {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.STREET_SUPERVISOR,
-     Role.PLATFORM_ADMIN}
+    {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_STAFF,
+        Role.COMMUNITY_SECRETARY,
+        Role.STREET_SUPERVISOR,
+        Role.PLATFORM_ADMIN,
+    }
 )
 EVERYONE = frozenset(ALL_ROLES)
 
@@ -111,26 +116,44 @@ def build_world() -> World:
     b_a1 = f.building(grid_a1, name="幸福里1栋")
     b_a2 = f.building(grid_a2, name=f"{GRID_OUT_MARKER}2栋")
     b_b1 = f.building(grid_b1, name=f"{OUT_MARKER}1栋")
-    h_a1 = f.HouseholdFactory(building=b_a1, room="101", address="幸福里1栋1单元101")
-    h_a2 = f.HouseholdFactory(building=b_a2, room="201", address=f"{GRID_OUT_MARKER}2栋201")
-    h_b1 = f.HouseholdFactory(building=b_b1, room="301", address=f"{OUT_MARKER}1栋301")
-    p_a1 = f.PersonFactory(household=h_a1, name="王建国", phone="13900000001")
-    p_a2 = f.PersonFactory(household=h_a2, name=f"{GRID_OUT_MARKER}李", phone="13900000002")
-    p_b1 = f.PersonFactory(household=h_b1, name=f"{OUT_MARKER}赵", phone="13900000003")
-    partner_a = f.PartnerUnitFactory(region=comm_a, name="幸福物业")
-    partner_b = f.PartnerUnitFactory(region=comm_b, name=f"{OUT_MARKER}物业")
-    org_a = f.PartyOrgFactory(region=comm_a, name="幸福社区党委", kind=PartyOrgKind.COMMITTEE)
-    org_b = f.PartyOrgFactory(region=comm_b, name=f"{OUT_MARKER}党委", kind=PartyOrgKind.COMMITTEE)
+    h_a1 = f.HouseholdFactory.create(building=b_a1, room="101", address="幸福里1栋1单元101")
+    h_a2 = f.HouseholdFactory.create(building=b_a2, room="201", address=f"{GRID_OUT_MARKER}2栋201")
+    h_b1 = f.HouseholdFactory.create(building=b_b1, room="301", address=f"{OUT_MARKER}1栋301")
+    p_a1 = f.PersonFactory.create(household=h_a1, name="王建国", phone="13900000001")
+    p_a2 = f.PersonFactory.create(household=h_a2, name=f"{GRID_OUT_MARKER}李", phone="13900000002")
+    p_b1 = f.PersonFactory.create(household=h_b1, name=f"{OUT_MARKER}赵", phone="13900000003")
+    partner_a = f.PartnerUnitFactory.create(region=comm_a, name="幸福物业")
+    partner_b = f.PartnerUnitFactory.create(region=comm_b, name=f"{OUT_MARKER}物业")
+    org_a = f.PartyOrgFactory.create(
+        region=comm_a, name="幸福社区党委", kind=PartyOrgKind.COMMITTEE
+    )
+    org_b = f.PartyOrgFactory.create(
+        region=comm_b, name=f"{OUT_MARKER}党委", kind=PartyOrgKind.COMMITTEE
+    )
     world = World(
-        street=st, comm_a=comm_a, comm_b=comm_b, grid_a1=grid_a1, grid_a2=grid_a2,
-        grid_b1=grid_b1, building_a1=b_a1, building_a2=b_a2, building_b1=b_b1,
-        household_a1=h_a1, household_a2=h_a2, household_b1=h_b1, person_a1=p_a1,
-        person_a2=p_a2, person_b1=p_b1, partner_a=partner_a, partner_b=partner_b,
-        party_org_a=org_a, party_org_b=org_b,
+        street=st,
+        comm_a=comm_a,
+        comm_b=comm_b,
+        grid_a1=grid_a1,
+        grid_a2=grid_a2,
+        grid_b1=grid_b1,
+        building_a1=b_a1,
+        building_a2=b_a2,
+        building_b1=b_b1,
+        household_a1=h_a1,
+        household_a2=h_a2,
+        household_b1=h_b1,
+        person_a1=p_a1,
+        person_a2=p_a2,
+        person_b1=p_b1,
+        partner_a=partner_a,
+        partner_b=partner_b,
+        party_org_a=org_a,
+        party_org_b=org_b,
     )
     # The resident is p_a1 themself; everyone else is a person registered in community A.
     RoleAssignment.objects.create(person=p_a1, role=Role.RESIDENT, region=b_a1)
-    world.users[Role.RESIDENT] = f.UserFactory(username="resident", person=p_a1)
+    world.users[Role.RESIDENT] = f.UserFactory.create(username="resident", person=p_a1)
     placements: dict[str, tuple[Region, PartnerUnit | None]] = {
         Role.GRID_WORKER: (grid_a1, None),
         Role.COMMUNITY_STAFF: (comm_a, None),
@@ -141,12 +164,12 @@ def build_world() -> World:
         Role.PLATFORM_ADMIN: (st, None),
     }
     for role, (region, partner) in placements.items():
-        person = f.PersonFactory(household=None, region=region, name=f"{role}-person")
+        person = f.PersonFactory.create(household=None, region=region, name=f"{role}-person")
         RoleAssignment.objects.create(person=person, role=role, region=region, partner=partner)
         if role == Role.PARTY_MEMBER:
             PartyMember.objects.create(person=person, party_org=org_a)
         admin = role == Role.PLATFORM_ADMIN
-        world.users[role] = f.UserFactory(
+        world.users[role] = f.UserFactory.create(
             username=role, person=person, is_staff=admin, is_superuser=admin
         )
     return world

@@ -3,8 +3,12 @@ from gongzhi.org.models import Role
 
 CASES = [
     UrlCase("healthz", allowed=EVERYONE, public=True),
-    UrlCase("set_language", allowed=EVERYONE, public=True, method="POST",
-            data=lambda w: {"language": "en", "next": "/"}),
-    UrlCase("admin:index", allowed=frozenset({Role.PLATFORM_ADMIN}),
-            ok_status=frozenset({200})),
+    UrlCase(
+        "set_language",
+        allowed=EVERYONE,
+        public=True,
+        method="POST",
+        data=lambda w: {"language": "en", "next": "/"},
+    ),
+    UrlCase("admin:index", allowed=frozenset({Role.PLATFORM_ADMIN}), ok_status=frozenset({200})),
 ]

@@ -71,7 +71,9 @@ def _call(client: Client, case: UrlCase, world: World, kwargs: dict[str, Any]):
             )
         else:
             response = client.generic(
-                case.method, url, _urlencode(data),
+                case.method,
+                url,
+                _urlencode(data),
                 content_type="application/x-www-form-urlencoded",
             )
         transaction.set_rollback(True)

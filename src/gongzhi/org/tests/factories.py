@@ -23,7 +23,7 @@ from gongzhi.org.models import (
 )
 
 
-class RegionFactory(DjangoModelFactory):
+class RegionFactory(DjangoModelFactory[Region]):
     class Meta:
         model = Region
 
@@ -38,7 +38,7 @@ class RegionFactory(DjangoModelFactory):
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Region:
         parent = kwargs.get("parent")
         kwargs["depth"] = parent.depth + 1 if parent else 0
-        kwargs["path"] = f"/tmp-{kwargs['code']}/"
+        kwargs["path"] = f"/tmp-{kwargs['code']}/"  # noqa: S108 - placeholder until pk
         region: Region = super()._create(model_class, *args, **kwargs)
         region.path = f"{parent.path if parent else '/'}{region.pk}/"
         region.save(update_fields=["path"])
@@ -61,7 +61,7 @@ def building(parent: Region | None = None, **kw: Any) -> Region:
     return RegionFactory(kind=RegionKind.BUILDING, parent=parent or grid(), **kw)
 
 
-class HouseholdFactory(DjangoModelFactory):
+class HouseholdFactory(DjangoModelFactory[Household]):
     class Meta:
         model = Household
 
@@ -72,7 +72,7 @@ class HouseholdFactory(DjangoModelFactory):
     floor_area = 89
 
 
-class PersonFactory(DjangoModelFactory):
+class PersonFactory(DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -86,7 +86,7 @@ class PersonFactory(DjangoModelFactory):
     relation = "head"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -96,12 +96,12 @@ class UserFactory(DjangoModelFactory):
     person = None
 
     @factory.post_generation
-    def persist(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def persist(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-class RoleAssignmentFactory(DjangoModelFactory):
+class RoleAssignmentFactory(DjangoModelFactory[RoleAssignment]):
     class Meta:
         model = RoleAssignment
 
@@ -110,8 +110,14 @@ class RoleAssignmentFactory(DjangoModelFactory):
     region = factory.LazyAttribute(lambda o: o.person.region)
 
 
-def user_with_role(role: str, region: Region, *, partner: PartnerUnit | None = None,
-                   household: Household | None = None, **user_kw: Any) -> User:
+def user_with_role(
+    role: str,
+    region: Region,
+    *,
+    partner: PartnerUnit | None = None,
+    household: Household | None = None,
+    **user_kw: Any,
+) -> User:
     """A login whose person holds `role` at `region` (and lives there, when a building)."""
     if household is None and region.kind == RegionKind.BUILDING:
         household = HouseholdFactory(building=region)
@@ -123,7 +129,7 @@ def user_with_role(role: str, region: Region, *, partner: PartnerUnit | None = N
     return UserFactory(person=person, **user_kw)
 
 
-class PartyOrgFactory(DjangoModelFactory):
+class PartyOrgFactory(DjangoModelFactory[PartyOrg]):
     class Meta:
         model = PartyOrg
 
@@ -136,14 +142,14 @@ class PartyOrgFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> PartyOrg:
         parent = kwargs.get("parent")
-        kwargs["path"] = f"/tmp-{kwargs['name']}/"
+        kwargs["path"] = f"/tmp-{kwargs['name']}/"  # noqa: S108 - placeholder until pk
         org: PartyOrg = super()._create(model_class, *args, **kwargs)
         org.path = f"{parent.path if parent else '/'}{org.pk}/"
         org.save(update_fields=["path"])
         return org
 
 
-class PartyMemberFactory(DjangoModelFactory):
+class PartyMemberFactory(DjangoModelFactory[PartyMember]):
     class Meta:
         model = PartyMember
 
@@ -151,7 +157,7 @@ class PartyMemberFactory(DjangoModelFactory):
     party_org = factory.SubFactory(PartyOrgFactory)
 
 
-class PartnerUnitFactory(DjangoModelFactory):
+class PartnerUnitFactory(DjangoModelFactory[PartnerUnit]):
     class Meta:
         model = PartnerUnit
 
