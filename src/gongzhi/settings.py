@@ -158,6 +158,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.views.locked_out"
 AXES_VERBOSE = False
+# Behind a reverse proxy, the client's address is the n-th from the right of X-Forwarded-For.
+# Without this, every failed login would count against the proxy's own address.
+_proxies = os.environ.get("TRUSTED_PROXY_COUNT", "")
+if _proxies.isdigit() and int(_proxies) > 0:
+    AXES_IPWARE_PROXY_COUNT = int(_proxies)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -228,11 +228,15 @@ class PartyMember(TimeStamped):
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="party_member"
     )
     party_org = models.ForeignKey(
-        PartyOrg, verbose_name=_("Party organisation"), on_delete=models.PROTECT,
+        PartyOrg,
+        verbose_name=_("Party organisation"),
+        on_delete=models.PROTECT,
         related_name="members",
     )
     kind = models.CharField(
-        _("membership"), max_length=16, choices=MembershipKind.choices,
+        _("membership"),
+        max_length=16,
+        choices=MembershipKind.choices,
         default=MembershipKind.COMMUNITY,
     )
     joined_on = models.DateField(_("joined the Party"), null=True, blank=True)
@@ -281,12 +285,17 @@ class CommitteeMember(TimeStamped):
     """1+5+N: part-time members of the community Party committee drawn from partner units."""
 
     party_org = models.ForeignKey(
-        PartyOrg, verbose_name=_("committee"), on_delete=models.CASCADE,
+        PartyOrg,
+        verbose_name=_("committee"),
+        on_delete=models.CASCADE,
         related_name="committee_members",
     )
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE)
     partner = models.ForeignKey(
-        PartnerUnit, verbose_name=_("partner unit"), null=True, blank=True,
+        PartnerUnit,
+        verbose_name=_("partner unit"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
     title = models.CharField(_("title"), max_length=50)
@@ -325,11 +334,18 @@ class RoleAssignment(TimeStamped):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="assignments"
     )
     partner = models.ForeignKey(
-        PartnerUnit, verbose_name=_("partner unit"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="handlers",
+        PartnerUnit,
+        verbose_name=_("partner unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="handlers",
     )
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
