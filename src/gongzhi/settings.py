@@ -1,11 +1,11 @@
 """12-factor settings: everything that differs between deployments comes from the environment.
 
 DATABASE_URL   sqlite:///path (default: var/gongzhi.sqlite3 at the repository root) or postgres://
-SECRET_KEY     required when DEBUG is off outside tests
-DEBUG          "1" to turn on (the demo does); off by default
+SECRET_KEY     optional on one machine (kept in var/secret_key); set it when machines share
+DEBUG          "1" to turn on; off by default
 ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
 REDIS_URL      optional: cache and background-job queue in Redis instead of the SQLite defaults
-EMAIL_URL-ish  EMAIL_BACKEND / EMAIL_HOST / DEFAULT_FROM_EMAIL
+EMAIL_*        EMAIL_BACKEND / EMAIL_HOST / EMAIL_PORT / DEFAULT_FROM_EMAIL
 """
 
 from __future__ import annotations
@@ -36,12 +36,40 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG")
-_secret = os.environ.get("SECRET_KEY")
-if not _secret and not (DEBUG or TESTING):
-    from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-SECRET_KEY = _secret or "insecure-development-key-only-for-debug-and-tests"
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; else the key kept in var/secret_key.
+
+    On the embedded default nobody has to set anything: the first process to need a key writes
+    one there (O_EXCL, so two workers starting together agree on one key) and later runs reuse
+    it. Several app machines must share one key: set SECRET_KEY in their environment.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    if TESTING:
+        return "insecure-key-for-tests-only"
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        import secrets
+        import tempfile
+
+        # Write a candidate, then publish it with link(): atomic, and it fails if another
+        # process got there first, in which case its key is the one everybody reads.
+        fd, tmp = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return key_file.read_text().strip()
+
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
@@ -68,6 +96,7 @@ INSTALLED_APPS = [
     "gongzhi.web",
     "gongzhi.api",
     "gongzhi.appeals",
+    "gongzhi.insights",
 ]
 
 MIDDLEWARE = [

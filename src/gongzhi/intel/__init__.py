@@ -1,0 +1,1 @@
+"""Appeal intelligence without Django: text preparation, routing classifier (see docs/intel.md)."""
