@@ -17,7 +17,11 @@ def change_own_password(*, actor: User, old_password: str, new_password: str) ->
     """The logged-in person changes their own password; the old one must be right."""
     if not actor.is_authenticated:
         raise PermissionDenied(_("Please log in first."))
-    user = User.objects.select_for_update(of=("self",)).select_related("person__region").get(pk=actor.pk)
+    user = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("person__region")
+        .get(pk=actor.pk)
+    )
     if not user.check_password(old_password):
         raise ValidationFailed(
             _("Your current password is not right. Please try again."), field="old_password"
