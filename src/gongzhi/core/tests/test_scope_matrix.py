@@ -133,3 +133,66 @@ def test_scope_matrix(case: UrlCase):
 
 def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/login/" in response.get("Location", "")
+
+
+JUNK_QUERIES = [
+    {"page": "-1", "year": "abc", "q": "\x00", "date_from": "2026-02-30", "region": "x"},
+    {"page": "99999999999999999999", "year": "99999", "region": "-5", "action": "'; DROP"},
+    {"page": "１２", "year": "", "tag": "nope", "kind": "<script>", "date_to": "tomorrow"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.method == "GET"],
+    ids=[c.name for c in CASES if c.method == "GET"],
+)
+def test_no_page_answers_junk_query_parameters_with_a_server_error(case: UrlCase):
+    # given the most privileged roles of a community and of the platform
+    world = build_world()
+    for role in (Role.COMMUNITY_SECRETARY, Role.PLATFORM_ADMIN, Role.RESIDENT):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.users[role])
+        kwargs = (case.kwargs_in_for.get(role) or case.kwargs_in or (lambda w: {}))(world)
+        url = reverse(case.name, kwargs=kwargs or None)
+        for junk in JUNK_QUERIES:
+            # when the page is asked with nonsense parameters
+            response = client.get(url, junk)
+            # then it answers, possibly with a 4xx, never with a 5xx
+            assert response.status_code < 500, (role, junk, response.status_code)
+
+
+JUNK_BODIES = [
+    {},
+    {"name": "x" * 5000, "phone": "12", "id_number": "abc", "birth_year": "-1", "pk": "x"},
+    {"date": "2026-13-45", "kind": "??", "lines": "\x00\x01", "language": "xx", "next": "//evil"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.method != "GET"],
+    ids=[f"{c.method} {c.name}" for c in CASES if c.method != "GET"],
+)
+def test_no_endpoint_answers_junk_bodies_with_a_server_error(case: UrlCase):
+    world = build_world()
+    for role in (Role.COMMUNITY_SECRETARY, Role.PLATFORM_ADMIN, Role.RESIDENT):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.users[role])
+        kwargs = (case.kwargs_in_for.get(role) or case.kwargs_in or (lambda w: {}))(world)
+        url = reverse(case.name, kwargs=kwargs or None)
+        for junk in JUNK_BODIES:
+            if case.json:
+                response = client.generic(
+                    case.method, url, jsonlib.dumps(junk), content_type="application/json"
+                )
+            else:
+                response = client.generic(
+                    case.method,
+                    url,
+                    _urlencode(junk),
+                    content_type="application/x-www-form-urlencoded",
+                )
+            assert response.status_code < 500, (role, junk, response.status_code)
