@@ -33,8 +33,9 @@ def test_closed_rejected_and_merged_are_ends():
                 check(name, current=end, actor=Actor.STAFF, reason="r")
 
 
-@given(st.sampled_from(list(State)), st.sampled_from(list(TRANSITIONS)),
-       st.sampled_from(list(Actor)))
+@given(
+    st.sampled_from(list(State)), st.sampled_from(list(TRANSITIONS)), st.sampled_from(list(Actor))
+)
 def test_check_either_returns_a_declared_transition_or_raises_conflict(state, name, actor):
     try:
         t = check(name, current=state, actor=actor, reason="理由")
