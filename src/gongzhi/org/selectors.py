@@ -22,7 +22,14 @@ from gongzhi.org.models import (
     Role,
     RoleAssignment,
 )
-from gongzhi.org.scopes import AUDIT_ROLES, REVEAL_ROLES, STAFF_ROLES, Scope, scope_for
+from gongzhi.org.scopes import (
+    AUDIT_ROLES,
+    REVEAL_ROLES,
+    ROLE_MANAGER_ROLES,
+    STAFF_ROLES,
+    Scope,
+    scope_for,
+)
 
 ORG_VIEW_ROLES = STAFF_ROLES | {Role.PLATFORM_ADMIN}
 
@@ -218,3 +225,39 @@ def audit_events_visible(actor: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(scope.q("scope_path", AUDIT_ROLES)).select_related(
         "actor", "on_behalf_of"
     )
+
+
+def role_assignments_manageable(actor: Any) -> QuerySet[RoleAssignment]:
+    """The role assignments a secretary (or platform admin) may grant and revoke."""
+    scope = scope_for(actor)
+    return (
+        RoleAssignment.objects.filter(scope.q("region__path", ROLE_MANAGER_ROLES))
+        .select_related("person", "region", "partner")
+        .order_by("region__path", "role", "person__name")
+    )
+
+
+def regions_manageable(actor: Any) -> QuerySet[Region]:
+    """Where a secretary may place a role: their community and everything under it."""
+    scope = scope_for(actor)
+    return Region.objects.filter(scope.q("path", ROLE_MANAGER_ROLES)).order_by("path")
+
+
+def find_person_for_role(actor: Any, text: str) -> Person:
+    """The one person in the actor's community with this mobile number, ID number or name."""
+    from gongzhi.core.validators import normalise_phone
+
+    scope = scope_for(actor)
+    people = Person.objects.filter(scope.q("region__path", ROLE_MANAGER_ROLES))
+    text = text.strip()
+    phone = normalise_phone(text)
+    found = list(
+        people.filter(Q(phone=phone) | Q(id_number=text.upper()) | Q(name=text))
+        .select_related("region")
+        .order_by("id")[:2]
+    )
+    if not found:
+        raise NotFound(_("Nobody in your community has this mobile number, ID number or name."))
+    if len(found) > 1:
+        raise NotFound(_("Several people match; enter the mobile number or ID number instead."))
+    return found[0]

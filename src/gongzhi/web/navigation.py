@@ -17,7 +17,14 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from gongzhi.org.models import Role
-from gongzhi.org.scopes import AUDIT_ROLES, EXPORT_ROLES, IMPORT_ROLES, STAFF_ROLES, Scope
+from gongzhi.org.scopes import (
+    AUDIT_ROLES,
+    EXPORT_ROLES,
+    IMPORT_ROLES,
+    ROLE_MANAGER_ROLES,
+    STAFF_ROLES,
+    Scope,
+)
 
 KwargsFn = Callable[[Scope], dict[str, Any] | None]
 
@@ -94,6 +101,11 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem("core:calendar", pgettext_lazy("navigation", "Working-day calendar"), ORG_ROLES),
     NavItem("core:audit", pgettext_lazy("navigation", "Audit log"), AUDIT_ROLES),
+    NavItem(
+        "org:roles",
+        pgettext_lazy("navigation", "Roles"),
+        ROLE_MANAGER_ROLES | {Role.PLATFORM_ADMIN},
+    ),
     NavItem(
         "admin:index",
         pgettext_lazy("navigation", "Administration"),
