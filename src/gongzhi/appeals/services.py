@@ -156,6 +156,18 @@ def conditional_update(appeal_id: int, *, expected_state: str, changes: dict[str
     )
 
 
+def _update_or_conflict(current: Appeal, changes: dict[str, Any]) -> None:
+    """Apply `changes` if the appeal is still in the state `current` was read in; else a
+    Conflict for whoever lost the race. `current` is updated in memory too."""
+    if not conditional_update(current.pk, expected_state=current.state, changes=changes):
+        raise Conflict(
+            _("Someone else changed this appeal just now; reload it and try again."),
+            field="action",
+        )
+    for key, value in changes.items():
+        setattr(current, key, value)
+
+
 def _event(
     appeal: Appeal,
     kind: str,
@@ -498,14 +510,8 @@ def _fire(
 ) -> Appeal:
     from_state = current.state
     full = _with_schedule(current, {"state": target, **changes})
-    if not conditional_update(current.pk, expected_state=from_state, changes=full):
-        raise Conflict(
-            _("Someone else changed this appeal just now; reload it and try again."),
-            field="action",
-        )
     before = audit.snapshot(current, [k for k in full if k not in ("due_at", "next_check_at")])
-    for key, value in full.items():
-        setattr(current, key, value)
+    _update_or_conflict(current, full)
     _event(
         current,
         kind,
@@ -1048,16 +1054,7 @@ def transfer_appeal(
         }
         target_name = to_partner.name
         recipients = Recipients(partner_ids=(to_partner.pk,))
-    n = Appeal.objects.filter(pk=current.pk, state=current.state).update(
-        **changes, updated_at=timezone.now()
-    )
-    if not n:
-        raise Conflict(
-            _("Someone else changed this appeal just now; reload it and try again."),
-            field="action",
-        )
-    for key, value in changes.items():
-        setattr(current, key, value)
+    _update_or_conflict(current, changes)
     _event(
         current,
         EventKind.TRANSFERRED,
@@ -1241,13 +1238,7 @@ def recategorise_appeal(
         },
     )
     before = audit.snapshot(current, ["category", "sign_by", "contact_by", "resolve_by"])
-    if not conditional_update(current.pk, expected_state=current.state, changes=changes):
-        raise Conflict(
-            _("Someone else changed this appeal just now; reload it and try again."),
-            field="action",
-        )
-    for key, value in changes.items():
-        setattr(current, key, value)
+    _update_or_conflict(current, changes)
     _event(
         current,
         EventKind.RECATEGORISED,
