@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.db.models import Count
 
 from gongzhi.accounts.models import User
+from gongzhi.appeals.demo_history import add_appeal_history, report_appeal_history
 from gongzhi.core import audit
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
@@ -799,10 +800,11 @@ STEPS: list[Step] = [
     add_partners,
     add_party,
     add_logins,
+    add_appeal_history,
 ]
 
 # Functions that add lines after the logins, e.g. a later "Open311 API key: <key>".
-REPORTERS: list[Reporter] = []
+REPORTERS: list[Reporter] = [report_appeal_history]
 
 
 # --- the service ----------------------------------------------------------------------------------

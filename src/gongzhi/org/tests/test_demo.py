@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -205,7 +204,12 @@ def test_small_scale_counts_are_roughly_right():
     events = AuditEvent.objects.filter(action="demo.load")
     assert events.count() == 1
     assert events.get().after["seed"] == 2026
-    assert AuditEvent.objects.count() == 1
+    # ... and one each for the appeal defaults and the appeal history: three in all.
+    assert sorted(AuditEvent.objects.values_list("action", flat=True)) == [
+        "appeals.demo_history",
+        "appeals.install_defaults",
+        "demo.load",
+    ]
 
 
 @pytest.mark.django_db
@@ -453,10 +457,9 @@ def test_command_prints_the_logins_twice_and_rejects_a_bad_scale():
 
 @pytest.mark.django_db
 def test_full_scale_load():
-    # Full size in the in-memory test database: a few seconds (about 6 s on a 2-core machine).
-    started = time.perf_counter()
+    # Full size in the in-memory test database. How long it takes is measured by the command
+    # itself (it prints the time) and recorded in docs/performance.md, not asserted here.
     c = load_demo().counts
-    assert time.perf_counter() - started < 30
     assert c["households"] == 3000 and c["buildings"] == 440
     assert 7500 <= c["people"] <= 8500
     assert c["party_members"] == 400
