@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "gongzhi.api",
     "gongzhi.appeals",
     "gongzhi.insights",
+    "gongzhi.wishes",
+    "gongzhi.open311",
 ]
 
 MIDDLEWARE = [

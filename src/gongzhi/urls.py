@@ -13,5 +13,9 @@ urlpatterns = [
     path("accounts/", include("gongzhi.accounts.urls")),
     path("org/", include("gongzhi.org.urls")),
     path("core/", include("gongzhi.core.urls")),
+    path("appeals/", include("gongzhi.appeals.urls")),
+    path("wishes/", include("gongzhi.wishes.urls")),
+    path("insights/", include("gongzhi.insights.urls")),
+    path("open311/v2/", include("gongzhi.open311.urls")),
     path("", include("gongzhi.web.urls")),
 ]

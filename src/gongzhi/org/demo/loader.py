@@ -32,6 +32,7 @@ from gongzhi.appeals.demo_history import add_appeal_history, report_appeal_histo
 from gongzhi.core import audit
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
+from gongzhi.open311.demo import add_open311_key, report_open311_key
 from gongzhi.org.demo import data
 from gongzhi.org.demo.layout import (
     Area,
@@ -69,6 +70,7 @@ from gongzhi.org.models import (
     RoleAssignment,
 )
 from gongzhi.org.scopes import scope_for
+from gongzhi.wishes.demo import add_wishes
 
 DEMO_STREET_CODE = "DEMO-CZ-001"
 DEFAULT_SEED = 2026
@@ -801,10 +803,12 @@ STEPS: list[Step] = [
     add_party,
     add_logins,
     add_appeal_history,
+    add_wishes,
+    add_open311_key,
 ]
 
 # Functions that add lines after the logins, e.g. a later "Open311 API key: <key>".
-REPORTERS: list[Reporter] = [report_appeal_history]
+REPORTERS: list[Reporter] = [report_appeal_history, report_open311_key]
 
 
 # --- the service ----------------------------------------------------------------------------------
