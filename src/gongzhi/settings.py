@@ -268,3 +268,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- appeals routing ------------------------------------------------------------------------------
+# "auto": the model trained on this platform's own appeals (`gongzhi appeals_train`) when one
+# is published in GONGZHI_APPEAL_MODEL_DIR, else the categories' keywords. Tests use keywords
+# so that a model trained on a developer's machine cannot change their results.
+GONGZHI_APPEAL_ROUTER = os.environ.get("GONGZHI_APPEAL_ROUTER", "keyword" if TESTING else "auto")
+GONGZHI_APPEAL_MODEL_DIR = Path(
+    os.environ.get("GONGZHI_APPEAL_MODEL_DIR", VAR_DIR / "models" / "appeals")
+)

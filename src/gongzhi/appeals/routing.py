@@ -6,7 +6,9 @@ them in one small transaction.
 
 The category router is chosen by the setting ``GONGZHI_APPEAL_ROUTER``:
 
-* ``"keyword"`` (default): `KeywordRouter`, the categories' keyword lists;
+* ``"auto"`` (default outside tests): the model trained on this platform's own appeals
+  (``gongzhi appeals_train``, see router_intel) when one is published, else the keywords;
+* ``"keyword"``: `KeywordRouter`, the categories' keyword lists;
 * ``"module.path:factory"``: a callable returning any object with ``suggest(text)``, such as a
   trained ``gongzhi.intel.classifier.Router``. Its suggestion may name the category as
   ``category_code`` or ``category``; a code the platform does not know (or an inactive one)
@@ -124,9 +126,28 @@ def _load_factory(path: str) -> Any:
     return getattr(module, attr) if attr else module
 
 
+_auto: Any = None
+
+
+def _trained_router() -> Router | None:
+    """The published trained model's router (router_intel), or None when there is none."""
+    global _auto
+    if _auto is None:
+        from gongzhi.appeals.router_intel import ModelRouter
+
+        _auto = ModelRouter(threshold=threshold())
+    trained: Router | None = _auto.current()
+    return trained
+
+
 def get_router(config: AppealsConfig) -> Router:
     """The configured router; the keyword router is rebuilt when the categories change."""
     choice = str(getattr(settings, "GONGZHI_APPEAL_ROUTER", "keyword") or "keyword")
+    if choice == "auto":
+        trained = _trained_router()
+        if trained is not None:
+            return trained
+        choice = "keyword"
     with _router_lock:
         cached = _router_cache.get(choice)
         if choice == "keyword":
