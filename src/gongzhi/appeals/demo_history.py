@@ -51,6 +51,7 @@ from gongzhi.appeals.services import reserve_numbers
 from gongzhi.appeals.states import OPEN, State
 from gongzhi.core import audit
 from gongzhi.core.calendar import SHANGHAI, get_calendar
+from gongzhi.core.models import AuditEvent
 from gongzhi.org.models import Region
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ DAILY = 27.0  # mean appeals a day at scale 1.0, before the season and the outbr
 AUTO_CLOSE_DAYS = 7
 BATCH = 1000
 AUDIT_ACTION = "appeals.demo_history"
-SPRING_FESTIVALS = (dt.date(2025, 1, 29), dt.date(2026, 2, 17))
+SPRING_FESTIVALS = tuple(
+    dt.date(*d) for d in ((2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13))
+)
 
 # category code -> (base weight, {month: factor}); months absent have factor 1.
 WINTER = (12, 1, 2)
@@ -337,8 +340,17 @@ def _at(rng: random.Random, day: dt.date) -> dt.datetime:
 
 
 class History:
-    def __init__(self, ctx: DemoContext, config: AppealsConfig, users: dict[int, int]) -> None:
+    def __init__(
+        self,
+        ctx: DemoContext,
+        config: AppealsConfig,
+        users: dict[int, int],
+        reference: dt.datetime = REFERENCE,
+    ) -> None:
         self.ctx = ctx
+        self.reference = reference
+        self.start = reference - dt.timedelta(days=DAYS)
+        self.shift = reference - REFERENCE
         self.config = config
         self.rng = random.Random(ctx.seed * 7919 + 13)  # noqa: S311 - a demo, seeded
         self.users = users  # person id -> user id (the demo logins)
@@ -355,6 +367,10 @@ class History:
         self.desk_user = {ctx.community.pk: staff_user, ctx.village.pk: village_user}
         # The partner unit whose handler has the demo login (the first one the loader adds).
         self.handler_unit = next((u.pk for u in ctx.partners.values()), None)
+
+    def shifted(self, day: dt.date) -> dt.date:
+        """A date of the fixed story (an outbreak's start) moved to this load's reference."""
+        return day + dt.timedelta(days=self.shift.days)
 
     # --- intake ---
 
@@ -468,7 +484,7 @@ class History:
         base_total = sum(SEASONS[c][0] for c in codes)
         scale = self.ctx.scale
         for offset in range(DAYS):
-            day = (START + dt.timedelta(days=offset)).date()
+            day = (self.start + dt.timedelta(days=offset)).date()
             factor = _day_factor(day)
             for code in codes:
                 weight, months = SEASONS[code]
@@ -476,7 +492,7 @@ class History:
                 for _ in range(_poisson(self.rng, lam)):
                     resident = self.pick_resident()
                     at = _at(self.rng, day)
-                    if at >= REFERENCE:
+                    if at >= self.reference:
                         continue
                     self.add(resident, code, at, self.text_for(code, resident, TEXTS[code]))
 
@@ -492,7 +508,7 @@ class History:
             for _ in range(n):
                 # Most appeals in the first days of the outbreak.
                 offset = min(int(self.rng.expovariate(0.5)), ob.days - 1)
-                day = ob.start + dt.timedelta(days=offset)
+                day = self.shifted(ob.start) + dt.timedelta(days=offset)
                 resident = self.pick_resident(grid.pk)
                 text = self.text_for(ob.category, resident, OUTBREAK_TEXTS[ob.category])
                 draft = self.add(resident, ob.category, _at(self.rng, day), text)
@@ -588,7 +604,7 @@ class History:
         owner = self._owner_user(a)
         if first and not d.outbreak and rng.random() < 0.025:
             at = start + dt.timedelta(hours=rng.uniform(1, 20))
-            if at < REFERENCE:
+            if at < self.reference:
                 self._event(
                     d,
                     EventKind.REJECTED,
@@ -602,20 +618,20 @@ class History:
                 a.result = d.events[-1].text
                 return
         signed = self._between(start, a.sign_by, 0.06)
-        if signed >= REFERENCE:
+        if signed >= self.reference:
             return self._stop_open(d, from_state)
         a.signed_at, a.owner_person_id = signed, a.assigned_person_id
         self._event(d, EventKind.SIGNED_FOR, signed, from_state, State.SIGNED_FOR, actor=owner)
         contact = max(self._between(start, a.contact_by, 0.08), signed + dt.timedelta(minutes=5))
-        if contact >= REFERENCE:
+        if contact >= self.reference:
             return self._stop_open(d, State.SIGNED_FOR)
         a.first_contact_at = contact
         self._event(d, EventKind.STARTED, contact, State.SIGNED_FOR, State.IN_PROGRESS, actor=owner)
-        stuck = first and REFERENCE - start < dt.timedelta(days=45) and rng.random() < 0.08
+        stuck = first and self.reference - start < dt.timedelta(days=45) and rng.random() < 0.08
         replied = max(self._between(start, a.resolve_by, 0.1), contact + dt.timedelta(minutes=20))
-        if stuck or replied >= REFERENCE:
+        if stuck or replied >= self.reference:
             self._stop_open(d, State.IN_PROGRESS)
-            if a.resolve_by < REFERENCE:  # overdue: warned at 70% and 90%, escalated on breach
+            if a.resolve_by < self.reference:  # overdue: warned at 70% and 90%, escalated on breach
                 span = a.resolve_by - start
                 for pct in (70, 90):
                     self._event(
@@ -659,7 +675,7 @@ class History:
         roll = rng.random()
         if roll < 0.1:  # nobody answers: closed unrated after AUTO_CLOSE_DAYS
             at = replied + dt.timedelta(days=AUTO_CLOSE_DAYS, hours=rng.uniform(0, 2))
-            if at >= REFERENCE:
+            if at >= self.reference:
                 return self._stop_open(d, State.REPLIED)
             self._event(
                 d,
@@ -672,7 +688,7 @@ class History:
             a.state, a.closed_at, a.due_at, a.next_check_at = State.CLOSED, at, None, None
             return None
         at = replied + dt.timedelta(hours=rng.uniform(1, 100))
-        if at >= REFERENCE:
+        if at >= self.reference:
             return self._stop_open(d, State.REPLIED)
         r = rng.random()
         # A dissatisfied first rating reopens the appeal; the second rating is final.
@@ -740,8 +756,8 @@ class History:
     def merge(self, d: Draft, master: Draft) -> None:
         a, m = d.appeal, master.appeal
         at = a.created_at + dt.timedelta(minutes=self.rng.uniform(20, 180))
-        master_end = m.replied_at or m.closed_at or REFERENCE
-        if at >= min(master_end, REFERENCE) or m.state in (State.REJECTED, State.MERGED):
+        master_end = m.replied_at or m.closed_at or self.reference
+        if at >= min(master_end, self.reference) or m.state in (State.REJECTED, State.MERGED):
             d.master = None
             self.cycle(d, first=True)
             return
@@ -803,13 +819,37 @@ class History:
         Rating.objects.bulk_create(ratings, batch_size=BATCH)
 
 
+def demo_reference(today: dt.date | None) -> dt.datetime:
+    """The moment the history ends: the fixed REFERENCE, or, loading on a later day, REFERENCE
+    moved forward by whole weeks to that day (weekdays stay weekdays), so that open appeals
+    are due around the day the demo is looked at rather than months overdue."""
+    if today is None or today <= REFERENCE.date():
+        return REFERENCE
+    return REFERENCE + dt.timedelta(weeks=(today - REFERENCE.date()).days // 7)
+
+
+def reference_of(street: Region) -> dt.datetime:
+    """The reference moment the street's history was written for (from its audit row)."""
+    row = (
+        AuditEvent.objects.filter(action=AUDIT_ACTION, scope_path=street.path)
+        .order_by("-pk")
+        .values_list("after", flat=True)
+        .first()
+    )
+    try:
+        return dt.datetime.fromisoformat(str((row or {})["to"]))
+    except (KeyError, TypeError, ValueError):
+        return REFERENCE
+
+
 def add_appeal_history(ctx: DemoContext) -> None:
     """Demo step: categories and rules, then two years of appeals in the demo community."""
     services_config.install_defaults(actor=None, communities=[ctx.community, ctx.village])
     config = load_config()
     people = [p.pk for p in ctx.people.values()]
     users = dict(User.objects.filter(person_id__in=people).values_list("person_id", "id"))
-    history = History(ctx, config, {k: v for k, v in users.items() if k is not None})
+    reference = demo_reference(ctx.today)
+    history = History(ctx, config, {k: v for k, v in users.items() if k is not None}, reference)
     history.seasonal()
     history.outbreaks()
     history.number()
@@ -826,14 +866,14 @@ def add_appeal_history(ctx: DemoContext) -> None:
             "events": sum(len(d.events) for d in history.drafts),
             "ratings": sum(len(d.ratings) for d in history.drafts),
             "states": dict(sorted(states.items())),
-            "from": START.isoformat(),
-            "to": REFERENCE.isoformat(),
+            "from": history.start.isoformat(),
+            "to": reference.isoformat(),
             "outbreaks": [
                 {
                     "key": o.key,
                     "category": o.category,
                     "grid": history.outbreak_grids[o.key],
-                    "start": o.start.isoformat(),
+                    "start": history.shifted(o.start).isoformat(),
                     "days": o.days,
                 }
                 for o in OUTBREAKS
@@ -849,17 +889,20 @@ class Summary:
     open: int
     overdue: int
     satisfaction: float | None
+    reference: dt.datetime = REFERENCE
 
 
 def summarise(street: Region) -> Summary:
+    reference = reference_of(street)
+    start = reference - dt.timedelta(days=DAYS)
     qs = Appeal.objects.filter(street=street)
     counts = qs.aggregate(
         appeals=Count("pk"),
         open=Count("pk", filter=Q(state__in=[s.value for s in OPEN])),
-        overdue=Count("pk", filter=Q(due_at__lt=REFERENCE)),
+        overdue=Count("pk", filter=Q(due_at__lt=reference)),
     )
-    r = rates.rates(qs, start=START, end=REFERENCE + dt.timedelta(seconds=1), now=REFERENCE)
-    return Summary(counts["appeals"], counts["open"], counts["overdue"], r.satisfaction)
+    r = rates.rates(qs, start=start, end=reference + dt.timedelta(seconds=1), now=reference)
+    return Summary(counts["appeals"], counts["open"], counts["overdue"], r.satisfaction, reference)
 
 
 def report_appeal_history(street: Region) -> list[str]:
@@ -870,5 +913,5 @@ def report_appeal_history(street: Region) -> list[str]:
     sat = f"{s.satisfaction:.0%}" if s.satisfaction is not None else "n/a"
     return [
         f"诉求 Appeals: {s.appeals} in two years, {s.open} open, {s.overdue} overdue "
-        f"(at {REFERENCE:%Y-%m-%d}); satisfaction {sat}"
+        f"(at {s.reference:%Y-%m-%d}); satisfaction {sat}"
     ]

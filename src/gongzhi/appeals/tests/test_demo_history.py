@@ -15,6 +15,7 @@ from gongzhi.appeals.demo_history import (
     AUDIT_ACTION,
     REFERENCE,
     START,
+    demo_reference,
     report_appeal_history,
 )
 from gongzhi.appeals.models import (
@@ -236,3 +237,31 @@ def test_rates_are_in_plausible_ranges():
     # and: the reporter prints the same satisfaction
     (line,) = report_appeal_history(Appeal.objects.first().street)  # type: ignore[union-attr]
     assert f"satisfaction {r.satisfaction:.0%}" in line
+
+
+def test_loaded_on_a_later_day_the_history_ends_that_week_and_open_appeals_are_current():
+    # given the demo loaded twelve weeks after its fixed reference date
+    today = REFERENCE.date() + dt.timedelta(weeks=12, days=3)
+    load_demo(scale=SCALE, today=today)
+    reference = demo_reference(today)
+    # then the history ends on the same weekday twelve weeks on, and nothing lies after it
+    assert reference == REFERENCE + dt.timedelta(weeks=12)
+    assert reference.weekday() == REFERENCE.weekday()
+    assert Appeal.objects.filter(created_at__gte=reference).count() == 0
+    assert Appeal.objects.filter(created_at__gte=reference - dt.timedelta(days=7)).exists()
+    # and open appeals are due around that day, not months before it
+    open_due = list(
+        Appeal.objects.filter(state__in=[s.value for s in OPEN]).values_list("due_at", flat=True)
+    )
+    assert open_due
+    assert min(open_due) > reference - dt.timedelta(days=60)
+    # and the outbreak moved with it, and the summary line names the new date
+    outbreak = next(o for o in _history_audit()["outbreaks"] if o["key"] == "water")
+    assert outbreak["start"] == "2025-10-06"
+    street = Appeal.objects.first().street  # type: ignore[union-attr]
+    assert f"(at {reference:%Y-%m-%d})" in report_appeal_history(street)[0]
+
+
+def test_an_earlier_or_missing_load_day_keeps_the_fixed_reference():
+    assert demo_reference(None) == REFERENCE
+    assert demo_reference(REFERENCE.date() - dt.timedelta(days=30)) == REFERENCE

@@ -179,6 +179,9 @@ class DemoContext:
     seed: int
     scale: float
     actor: Any
+    # The day the demo is loaded on; steps that tell a story in time end it there
+    # (appeal history). None keeps every step at its fixed reference date (tests).
+    today: date | None = None
     ids: Identities = field(init=False)
     layout: StreetLayout = field(init=False)
     street: Region = field(init=False)
@@ -815,7 +818,13 @@ REPORTERS: list[Reporter] = [report_appeal_history, report_open311_key]
 
 
 @transaction.atomic
-def load_demo(*, actor: Any = None, seed: int = DEFAULT_SEED, scale: float = 1.0) -> DemoResult:
+def load_demo(
+    *,
+    actor: Any = None,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    today: date | None = None,
+) -> DemoResult:
     """Load the demo street once; when it is already there, create nothing and describe it."""
     if actor is not None and not scope_for(actor).is_admin:
         raise PermissionDenied("Only a platform administrator can load the demo.")
@@ -834,7 +843,7 @@ def load_demo(*, actor: Any = None, seed: int = DEFAULT_SEED, scale: float = 1.0
             f"These demo logins already exist without the demo street: {', '.join(taken)}.",
             field="username",
         )
-    ctx = DemoContext(rng=random.Random(seed), seed=seed, scale=scale, actor=actor)
+    ctx = DemoContext(rng=random.Random(seed), seed=seed, scale=scale, actor=actor, today=today)
     for step in STEPS:
         step(ctx)
     counts = demo_counts(ctx.street)

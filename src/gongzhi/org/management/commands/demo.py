@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from gongzhi.core.errors import DomainError
 from gongzhi.org.demo import DEFAULT_SEED, format_result, load_demo
@@ -45,7 +46,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = load_demo(actor=None, seed=options["seed"], scale=options["scale"])
+            result = load_demo(
+                actor=None,
+                seed=options["seed"],
+                scale=options["scale"],
+                today=timezone.localdate(),
+            )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(format_result(result))
