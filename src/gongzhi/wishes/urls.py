@@ -1,4 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
+from gongzhi.wishes import views
+
 app_name = "wishes"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*views.urlpatterns]

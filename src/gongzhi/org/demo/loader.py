@@ -70,7 +70,7 @@ from gongzhi.org.models import (
     RoleAssignment,
 )
 from gongzhi.org.scopes import scope_for
-from gongzhi.wishes.demo import add_wishes
+from gongzhi.wishes.demo import add_wishes, report_wishes
 
 DEMO_STREET_CODE = "DEMO-CZ-001"
 DEFAULT_SEED = 2026
@@ -811,7 +811,7 @@ STEPS: list[Step] = [
 ]
 
 # Functions that add lines after the logins, e.g. a later "Open311 API key: <key>".
-REPORTERS: list[Reporter] = [report_appeal_history, report_open311_key]
+REPORTERS: list[Reporter] = [report_appeal_history, report_wishes, report_open311_key]
 
 
 # --- the service ----------------------------------------------------------------------------------

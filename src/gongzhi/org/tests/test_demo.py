@@ -204,11 +204,13 @@ def test_small_scale_counts_are_roughly_right():
     events = AuditEvent.objects.filter(action="demo.load")
     assert events.count() == 1
     assert events.get().after["seed"] == 2026
-    # ... and one each for the appeal defaults and the appeal history: three in all.
+    # ... and one each for the appeal defaults, the appeal history, the Open311 key and wishes.
     assert sorted(AuditEvent.objects.values_list("action", flat=True)) == [
         "appeals.demo_history",
         "appeals.install_defaults",
         "demo.load",
+        "open311.client.create",
+        "wishes.demo",
     ]
 
 
