@@ -224,6 +224,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+if TESTING:
+    # Uploads made by tests (appeal photos) go to a throwaway folder, never into var/.
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="gongzhi-test-media-"))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -630,3 +630,50 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def photo_upload_to(instance: AppealPhoto, filename: str) -> str:
+    """Where a photo is stored under MEDIA_ROOT: never the uploaded name (it may carry personal
+    data), a random one in a folder per month."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    ext = PurePosixPath(filename).suffix.lower()[:6] or ".jpg"
+    return f"appeals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class AppealPhoto(models.Model):
+    """A photo of the problem, re-encoded without its EXIF data (appeals.photos), served only
+    to those who may see the appeal (views_detail.photo), never under MEDIA_URL."""
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.FileField(_("image"), upload_to=photo_upload_to, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=32)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appeal photo")
+        verbose_name_plural = _("appeal photos")
+        ordering = ["appeal_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "image/webp"]),
+                name="appeal_photo_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}/{self.pk}"

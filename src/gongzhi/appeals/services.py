@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
@@ -27,6 +28,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.appeals import photos as appeal_photos
 from gongzhi.appeals import sla
 from gongzhi.appeals.access import COMMUNITY_ROLES, HANDLER_ROLES, Relation, relation
 from gongzhi.appeals.config import get_config
@@ -43,6 +45,7 @@ from gongzhi.appeals.models import (
     PROXY_CHANNELS,
     Appeal,
     AppealEvent,
+    AppealPhoto,
     AppealSequence,
     Channel,
     CoHandler,
@@ -318,6 +321,7 @@ def submit_appeal(
     idempotency_key: str = "",
     submitter_ref: str = "",
     now: dt.datetime | None = None,
+    photos: Sequence[Any] = (),
 ) -> Submitted:
     """File an appeal on any channel.
 
@@ -326,9 +330,11 @@ def submit_appeal(
     unregistered caller named in `contact_name`), somewhere in their own area.
     open311: an API client (actor may be None) files it inside `within` (the key's area).
     A repeated `idempotency_key` (per channel and submitter) returns the first appeal.
+    `photos` (uploaded files, at most photos.MAX_PHOTOS) are checked before anything is saved.
     """
     now = _now(now)
     user = _user(actor)
+    clean = appeal_photos.clean_photos(photos)
     if channel not in Channel.values:
         raise ValidationFailed(_("Unknown channel."), field="channel")
     idempotency_key = (idempotency_key or "").strip()
@@ -445,7 +451,62 @@ def submit_appeal(
         text=_("New appeal %(appeal)s") % {"appeal": _label(appeal)},
         recipients=_owner_recipients(appeal),
     )
+    if clean:
+        _store_photos(appeal, clean, user=user, now=now)
     return Submitted(appeal, True, plan.suggestion, plan.warnings)
+
+
+def _store_photos(
+    appeal: Appeal, clean: Sequence[appeal_photos.CleanPhoto], *, user: Any, now: dt.datetime
+) -> list[AppealPhoto]:
+    """Write checked photos to the default storage and their rows. Called last in the
+    transaction, after every check, so that a refusal writes no file."""
+    saved = []
+    for photo in clean:
+        row = AppealPhoto(
+            appeal=appeal,
+            content_type=photo.content_type,
+            size=len(photo.content),
+            width=photo.width,
+            height=photo.height,
+            uploaded_by=user,
+            created_at=now,
+        )
+        row.image.save(f"photo{photo.extension}", ContentFile(photo.content), save=False)
+        row.save(force_insert=True)
+        saved.append(row)
+    return saved
+
+
+@transaction.atomic
+def add_appeal_photos(
+    *,
+    actor: Any,
+    appeal: Appeal | int,
+    photos: Sequence[Any],
+    now: dt.datetime | None = None,
+) -> list[AppealPhoto]:
+    """Add photos to an open (or replied) appeal: its resident, its owner or community staff.
+    At most photos.MAX_PHOTOS per appeal in all."""
+    now = _now(now)
+    clean = appeal_photos.clean_photos(photos)
+    if not clean:
+        raise ValidationFailed(_("Choose at least one photo."), field="photos")
+    current = _load(appeal)  # the row lock serialises the count below
+    _scope, rel = _relation(actor, current)
+    if not rel.capacities & {Actor.RESIDENT, Actor.OWNER, Actor.STAFF}:
+        raise PermissionDenied(_("You cannot add photos to this appeal."))
+    if current.state not in OPEN | {State.REPLIED}:
+        raise Conflict(_("This appeal is finished; photos can no longer be added."), field="photos")
+    have = AppealPhoto.objects.filter(appeal_id=current.pk).count()
+    if have + len(clean) > appeal_photos.MAX_PHOTOS:
+        raise ValidationFailed(
+            _("At most %(n)s photos per appeal.") % {"n": appeal_photos.MAX_PHOTOS},
+            field="photos",
+        )
+    saved = _store_photos(current, clean, user=_user(actor), now=now)
+    _audit(actor, "appeal.add_photos", current, after={"photos": [p.pk for p in saved]})
+    return saved
 
 
 def plan_for(**kwargs: Any) -> IntakePlan:
@@ -1502,6 +1563,7 @@ def auto_close_unrated(
 __all__ = [
     "Submitted",
     "SweepResult",
+    "add_appeal_photos",
     "add_co_handler",
     "add_note",
     "auto_close_unrated",
