@@ -226,6 +226,8 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 if TESTING:
     # Uploads made by tests (appeal photos) go to a throwaway folder, never into var/.
+    import tempfile
+
     MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="gongzhi-test-media-"))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
