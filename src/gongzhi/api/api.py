@@ -23,6 +23,7 @@ from gongzhi.api import errors
 from gongzhi.api.auth import AUTH
 from gongzhi.api.parser import StrictJSONParser
 from gongzhi.api.tokens import router as tokens_router
+from gongzhi.appeals.api import router as appeals_router
 from gongzhi.org.api import router as org_router
 
 DESCRIPTION = """\
@@ -112,3 +113,4 @@ api = GongzhiAPI(
 errors.install(api)
 api.add_router("/", org_router)
 api.add_router("/", tokens_router)
+api.add_router("/", appeals_router)
