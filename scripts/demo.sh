@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: install Gongzhi, load the demo street and serve it the way production would.
 #
-# Runs with DEBUG off under gunicorn, static files served by whitenoise, and a SECRET_KEY that
+# Runs with DEBUG off under granian (ASGI: gongzhi.asgi, with the appeal intake fast path of
+# docs/intake.md), static files served by whitenoise, and a SECRET_KEY that
 # is generated once and kept in var/secret_key (see docs/decisions.md). The database is the
 # SQLite file var/gongzhi.sqlite3 unless DATABASE_URL says otherwise.
 #
-# Environment: PORT (default 8000), WEB_CONCURRENCY (gunicorn workers, default 2),
+# Environment: PORT (default 8000), WEB_CONCURRENCY (granian worker processes, default 2),
 # DATABASE_URL, ALLOWED_HOSTS and the other settings described in docs/operator-guide.md.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -80,11 +81,13 @@ step "Starting the background worker (gongzhi run_huey)"
 pids+=($!)
 
 step "Serving Gongzhi on http://$BIND  (press Ctrl-C to stop)"
-"$VENV/bin/gunicorn" gongzhi.wsgi:application \
-  --bind "$BIND" \
+"$VENV/bin/granian" gongzhi.asgi:application \
+  --interface asgi \
+  --host 127.0.0.1 \
+  --port "$PORT" \
   --workers "${WEB_CONCURRENCY:-2}" \
-  --timeout 60 \
-  --access-logfile - \
-  --error-logfile - &
+  --loop uvloop \
+  --no-ws \
+  --access-log &
 pids+=($!)
 wait -n "${pids[@]}"

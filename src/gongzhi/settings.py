@@ -156,7 +156,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+    # Under ASGI (granian) Django serves each request from a thread of its own, so a
+    # persistent connection would never be reused and connections would pile up.
+    _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

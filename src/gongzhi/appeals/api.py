@@ -445,6 +445,7 @@ def appeals_submit(
         ref = _submitter_ref(request, actor)
         first = (
             Appeal.objects.filter(submitter_ref=ref, idempotency_key=key, channel__in=API_CHANNELS)
+            .exclude(idempotency_key="")  # lets SQLite use the partial unique index
             .select_related(*APPEAL_RELATED)
             .first()
         )
