@@ -417,6 +417,10 @@ class Appeal(models.Model):
             models.Index(
                 fields=["owner_partner", "due_at"], name="appeal_partner_open", condition=OPEN_Q
             ),
+            # A grid worker's own inbox: open appeals routed to them (of ~100,000 ever routed).
+            models.Index(
+                fields=["assigned_person", "due_at"], name="appeal_assigned_open", condition=OPEN_Q
+            ),
             # Rates and history by period.
             models.Index(fields=["community", "created_at"], name="appeal_community_created"),
             models.Index(fields=["resident", "created_at"], name="appeal_resident_created"),

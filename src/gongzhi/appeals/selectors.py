@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +33,16 @@ from gongzhi.appeals.models import (
     Rating,
     RatingValue,
 )
+from gongzhi.appeals.rates import Rates, rates, rates_by, rates_multi
 from gongzhi.appeals.states import STATE_LABELS, Actor, State, allowed
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.errors import NotFound
 from gongzhi.core.masking import mask_name, mask_phone
+from gongzhi.org.models import PartnerUnit, Region, RegionKind, Role
 from gongzhi.org.scopes import Scope, scope_for
 
 LEVEL_FIELDS = ("street_id", "community_id", "grid_id", "building_id")
+REGION_FIELDS = ("id", "kind", "name", "code", "parent_id", "path")
 ROW_RELATED = (
     "category",
     "grid",
@@ -47,6 +50,35 @@ ROW_RELATED = (
     "owner_person",
     "assigned_person",
     "owner_partner",
+)
+
+
+# The columns an AppealRow reads (lists: no description text, no other person fields).
+ROW_ONLY = (
+    "id",
+    "number",
+    "title",
+    "state",
+    "urgency",
+    "channel",
+    "created_at",
+    "due_at",
+    "sign_by",
+    "contact_by",
+    "resolve_by",
+    "escalation_level",
+    "supporters_count",
+    "scope_path",
+    "anonymous",
+    "contact_name",
+    "contact_phone",
+    "rating",
+    "category__name",
+    "grid__name",
+    "resident__name",
+    "owner_person__name",
+    "assigned_person__name",
+    "owner_partner__name",
 )
 
 
@@ -334,6 +366,486 @@ def inbox(
     )
 
 
+# --- the inbox page: filters and keyset pages ---------------------------------------------------
+
+# Who has an inbox: staff over an area, partner-unit handlers (platform admins too).
+INBOX_ROLES = AREA_VIEW_ROLES | {Role.PARTNER_HANDLER}
+
+
+def has_inbox(actor: Any) -> bool:
+    return scope_for(actor).has_any(INBOX_ROLES)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[AppealRow]
+    total: int  # the open appeals of the inbox (mine / all), before the filters
+    due_today: int
+    overdue: int
+    next_cursor: str  # "" on the last page
+
+
+def encode_cursor(due_at: dt.datetime, pk: int) -> str:
+    return f"{int(due_at.timestamp() * 1_000_000)}.{pk}"
+
+
+def decode_cursor(value: str) -> tuple[dt.datetime, int] | None:
+    """(due_at, id) of the last row of the previous page; None for anything malformed."""
+    micros, _dot, pk = (value or "").strip().partition(".")
+    if not (micros.isascii() and micros.lstrip("-").isdigit() and pk.isascii() and pk.isdigit()):
+        return None
+    try:
+        moment = dt.datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt.UTC)
+        return moment, int(pk)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def inbox_page(
+    actor: Any,
+    *,
+    now: dt.datetime | None = None,
+    mine: bool = False,
+    state: str = "",
+    category_id: int | None = None,
+    overdue_only: bool = False,
+    after: tuple[dt.datetime, int] | None = None,
+    limit: int = 50,
+) -> InboxPage:
+    """One page of the inbox, nearest deadline first, after the keyset `after` (due_at, id).
+
+    Two queries whatever the size of the area: the counts (total, due today, overdue of the
+    unfiltered inbox, read from the partial indexes only) and the page (each part read in due
+    order from its partial index, at most limit + 1 rows, to know whether a next page exists)."""
+    now = now or timezone.now()
+    scope = scope_for(actor)
+    parts = _parts(actor, scope, mine)
+    counts = _open_counts(parts, now, end_of_local_day(now))
+    limit = max(1, min(limit, 200))
+    where = Q()
+    if state:
+        where &= Q(state=state)
+    if category_id is not None:
+        where &= Q(category_id=category_id)
+    if overdue_only:
+        where &= Q(due_at__lt=now)
+    if after is not None:
+        due, pk = after
+        where &= Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk)
+    order = ("due_at", "id")
+    narrowed = [qs.filter(where) for qs in parts]
+    rows: list[Appeal] = []
+    if len(narrowed) == 1:
+        rows = list(
+            narrowed[0].select_related(*ROW_RELATED).only(*ROW_ONLY).order_by(*order)[: limit + 1]
+        )
+    elif narrowed:
+        ids = Q(pk__in=[])
+        for qs in narrowed:
+            ids |= Q(pk__in=qs.order_by(*order).values("pk")[: limit + 1])
+        rows = list(
+            Appeal.objects.filter(ids)
+            .select_related(*ROW_RELATED)
+            .only(*ROW_ONLY)
+            .order_by(*order)[: limit + 1]
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    return InboxPage(
+        rows=[appeal_row(scope, a, now) for a in rows],
+        total=counts["total"],
+        due_today=counts["due_today"],
+        overdue=counts["overdue"],
+        next_cursor=encode_cursor(last.due_at, last.pk)
+        if more and last is not None and last.due_at is not None
+        else "",
+    )
+
+
+# --- overviews: a community per grid, a street per community ------------------------------------
+
+OVERVIEW_ROLES: dict[str, frozenset[str]] = {
+    RegionKind.COMMUNITY: COMMUNITY_ROLES | {Role.STREET_SUPERVISOR},
+    RegionKind.VILLAGE: COMMUNITY_ROLES | {Role.STREET_SUPERVISOR},
+    RegionKind.STREET: frozenset({Role.STREET_SUPERVISOR}),
+}
+# Who sees the league table of the three rates.
+RANKING_ROLES = COMMUNITY_ROLES | {Role.STREET_SUPERVISOR}
+OLDEST_OVERDUE = 10
+
+
+def can_see_overview(actor: Any, kind: str) -> bool:
+    return scope_for(actor).has_any(OVERVIEW_ROLES.get(kind, frozenset()))
+
+
+def can_see_ranking(actor: Any) -> bool:
+    return scope_for(actor).has_any(RANKING_ROLES)
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """A child area (or partner unit) with its open work and its rates for the period."""
+
+    pk: int
+    name: str
+    open: int
+    overdue: int
+    escalated: int
+    rates: Rates | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    region: Region
+    total: LoadRow
+    children: list[LoadRow]
+    partners: list[LoadRow]
+    oldest_overdue: list[AppealRow]
+
+
+def overview_region(actor: Any, pk: int, kinds: Iterable[str]) -> Region:
+    """The community / village or street `pk`, if the actor oversees it (else NotFound)."""
+    kinds = tuple(kinds)
+    region = Region.objects.filter(pk=pk, kind__in=kinds).only(*REGION_FIELDS).first()
+    if region is None or not scope_for(actor).covers(
+        region.path, OVERVIEW_ROLES.get(region.kind, frozenset())
+    ):
+        raise NotFound(_("No such area in your scope."))
+    return region
+
+
+def _child_level(region: Region) -> str:
+    return "community_id" if region.kind == RegionKind.STREET else "grid_id"
+
+
+def _period_q(region: Region) -> Q:
+    """The appeals of `region` as a condition the (community, created_at) index serves: a
+    street becomes the list of its communities."""
+    if region.kind == RegionKind.STREET:
+        return Q(
+            community_id__in=Region.objects.filter(
+                parent_id=region.pk, kind__in=(RegionKind.COMMUNITY, RegionKind.VILLAGE)
+            ).values("pk")
+        )
+    return _level_q(region.path)
+
+
+def overview(
+    actor: Any,
+    region: Region,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+    weights_: Mapping[str, float] | None = None,
+) -> Overview:
+    """Open, overdue and escalated appeals per child area now, the three rates per child area
+    and partner unit for [start, end), and the oldest overdue appeals. Five queries whatever
+    the number of appeals, children or partner units. `region` comes from overview_region."""
+    now = now or timezone.now()
+    scope = scope_for(actor)
+    level = _child_level(region)
+    area = _level_q(region.path)
+    load = {
+        row[level]: row
+        for row in Appeal.objects.filter(area & OPEN_Q)
+        .order_by()
+        .values(level)
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+        )
+    }
+    total_rates, grouped = rates_multi(
+        Appeal.objects.filter(_period_q(region)),
+        [level, "owner_partner_id"],
+        start=start,
+        end=end,
+        now=now,
+        weights_=weights_,
+    )
+    children = list(
+        Region.objects.filter(parent_id=region.pk).only(*REGION_FIELDS).order_by("code", "pk")
+    )
+    partner_rates = {k: v for k, v in grouped["owner_partner_id"].items() if k is not None}
+    partner_names = dict(
+        PartnerUnit.objects.filter(pk__in=sorted(partner_rates)).values_list("pk", "name")
+    )
+    oldest = list(
+        Appeal.objects.filter(area & Q(due_at__lt=now))
+        .select_related(*ROW_RELATED)
+        .only(*ROW_ONLY)
+        .order_by("due_at", "id")[:OLDEST_OVERDUE]
+    )
+
+    def row(pk: int, name: str) -> LoadRow:
+        counts = load.get(pk, {})
+        return LoadRow(
+            pk=pk,
+            name=name,
+            open=int(counts.get("n", 0)),
+            overdue=int(counts.get("overdue", 0)),
+            escalated=int(counts.get("escalated", 0)),
+            rates=grouped[level].get(pk),
+        )
+
+    return Overview(
+        region=region,
+        total=LoadRow(
+            pk=region.pk,
+            name=region.name,
+            open=sum(int(r["n"]) for r in load.values()),
+            overdue=sum(int(r["overdue"]) for r in load.values()),
+            escalated=sum(int(r["escalated"]) for r in load.values()),
+            rates=total_rates,
+        ),
+        children=[row(c.pk, c.name) for c in children],
+        partners=sorted(
+            (
+                LoadRow(
+                    pk=pk, name=partner_names.get(pk, ""), open=0, overdue=0, escalated=0, rates=r
+                )
+                for pk, r in partner_rates.items()
+            ),
+            key=lambda r: r.name,
+        ),
+        oldest_overdue=[appeal_row(scope, a, now) for a in oldest],
+    )
+
+
+# --- the league table ---------------------------------------------------------------------------
+
+RANK_LEVELS: dict[str, tuple[str, Any]] = {
+    "grid": ("grid_id", _("Grid")),
+    "community": ("community_id", _("Community")),
+    "partner": ("owner_partner_id", _("Partner unit")),
+}
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int | None  # None: no rate yet, listed after the ranked
+    pk: int
+    name: str
+    parent: str  # the community of a grid, the area a partner unit serves
+    rates: Rates
+
+
+def _ranking_q(scope: Scope) -> Q | None:
+    """The actor's rates population, as conditions the (community, created_at) index serves;
+    None when the actor may see no ranking."""
+    if scope.is_admin:
+        return Q(
+            community_id__in=Region.objects.filter(
+                kind__in=(RegionKind.COMMUNITY, RegionKind.VILLAGE)
+            ).values("pk")
+        )
+    roots = scope.paths(RANKING_ROLES)
+    if not roots:
+        return None
+    q = Q(pk__in=[])
+    for root in roots:
+        ids = [int(p) for p in root.strip("/").split("/") if p]
+        if len(ids) == 1:
+            q |= Q(
+                community_id__in=Region.objects.filter(
+                    parent_id=ids[0], kind__in=(RegionKind.COMMUNITY, RegionKind.VILLAGE)
+                ).values("pk")
+            )
+        else:
+            q |= Q(community_id=ids[1]) & _level_q(root)
+    return q
+
+
+def ranking(
+    actor: Any,
+    level: str,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+    weights_: Mapping[str, float] | None = None,
+) -> list[RankRow]:
+    """The three rates and the composite per grid, community or partner unit of the actor's
+    area for [start, end), best composite first: two queries (the grouped rates, the names)."""
+    if level not in RANK_LEVELS:
+        raise ValueError(f"no ranking by {level!r}")
+    q = _ranking_q(scope_for(actor))
+    if q is None:
+        return []
+    column = RANK_LEVELS[level][0]
+    by = rates_by(
+        Appeal.objects.filter(q), column, start=start, end=end, now=now, weights_=weights_
+    )
+    by.pop(None, None)
+    names: dict[int, tuple[str, str]] = {}
+    if level == "partner":
+        names = {
+            pk: (name, region)
+            for pk, name, region in PartnerUnit.objects.filter(pk__in=sorted(by)).values_list(
+                "pk", "name", "region__name"
+            )
+        }
+    else:
+        names = {
+            pk: (name, parent or "")
+            for pk, name, parent in Region.objects.filter(pk__in=sorted(by)).values_list(
+                "pk", "name", "parent__name"
+            )
+        }
+    ordered = sorted(
+        by.items(),
+        key=lambda kv: (
+            kv[1].composite is None,
+            -(kv[1].composite or 0.0),
+            names.get(kv[0], ("", ""))[0],
+        ),
+    )
+    rows: list[RankRow] = []
+    for i, (pk, r) in enumerate(ordered, start=1):
+        name, parent = names.get(pk, ("", ""))
+        rows.append(
+            RankRow(
+                rank=i if r.composite is not None else None,
+                pk=pk,
+                name=name,
+                parent=parent,
+                rates=r,
+            )
+        )
+    return rows
+
+
+# --- home pages ---------------------------------------------------------------------------------
+
+
+def open_counts(
+    actor: Any, *, now: dt.datetime | None = None, mine: bool = False
+) -> dict[str, int]:
+    """total, due_today and overdue of the actor's inbox: one index-only query."""
+    now = now or timezone.now()
+    scope = scope_for(actor)
+    return _open_counts(_parts(actor, scope, mine), now, end_of_local_day(now))
+
+
+def resident_open_count(actor: Any) -> int:
+    """How many of the resident's own appeals are still open: one query."""
+    return appeals_of_resident(actor).filter(OPEN_Q).order_by().count()
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """A home page's appeal figures for one grid, community, street or partner unit."""
+
+    open: int
+    due_today: int
+    overdue: int
+    rates: Rates | None  # communities and streets only
+
+
+def area_figures(
+    actor: Any,
+    *,
+    regions: Iterable[Region] = (),
+    partners: Iterable[int] = (),
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+) -> dict[tuple[str, int], AreaFigures]:
+    """Open / due today / overdue per grid, community, street and partner unit, and the three
+    rates for [start, end) per community and street, keyed ("grid", pk), ("community", pk),
+    ("street", pk), ("partner", pk). Two queries whatever the number of areas: one grouped
+    count over the open rows, one grouped rates query. Areas outside the actor's reach are
+    left out."""
+    now = now or timezone.now()
+    eod = end_of_local_day(now)
+    scope = scope_for(actor)
+    column_of: dict[str, str] = {
+        RegionKind.GRID: "grid_id",
+        RegionKind.COMMUNITY: "community_id",
+        RegionKind.VILLAGE: "community_id",
+        RegionKind.STREET: "street_id",
+    }
+    wanted: dict[str, set[int]] = {
+        "grid_id": set(),
+        "community_id": set(),
+        "street_id": set(),
+        "owner_partner_id": set(partners),
+    }
+    for region in regions:
+        column = column_of.get(region.kind)
+        if column is not None and scope.covers(region.path, AREA_VIEW_ROLES):
+            wanted[column].add(region.pk)
+    if not scope.is_admin:
+        wanted["owner_partner_id"] &= scope.partner_ids()
+    if not any(wanted.values()):
+        return {}
+    names = {
+        "grid_id": "grid",
+        "community_id": "community",
+        "street_id": "street",
+        "owner_partner_id": "partner",
+    }
+    where = Q(pk__in=[])
+    for column, ids in wanted.items():
+        if ids:
+            where |= Q(**{f"{column}__in": sorted(ids)})
+    counts: dict[tuple[str, int], list[int]] = {}
+    grouped = (
+        Appeal.objects.filter(where & OPEN_Q)
+        .order_by()
+        .values(*names)
+        .annotate(
+            n=Count("pk"),
+            due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=eod)),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
+    for row in grouped:
+        for column, kind in names.items():
+            if row[column] in wanted[column]:
+                c = counts.setdefault((kind, row[column]), [0, 0, 0])
+                c[0] += row["n"]
+                c[1] += row["due_today"]
+                c[2] += row["overdue"]
+    area_rates: dict[tuple[str, int], Rates] = {}
+    if wanted["community_id"] or wanted["street_id"]:
+        population = Q(community_id__in=sorted(wanted["community_id"]))
+        if wanted["street_id"]:
+            population |= Q(
+                community_id__in=Region.objects.filter(
+                    parent_id__in=sorted(wanted["street_id"]),
+                    kind__in=(RegionKind.COMMUNITY, RegionKind.VILLAGE),
+                ).values("pk")
+            )
+        _total, by = rates_multi(
+            Appeal.objects.filter(population),
+            ["street_id", "community_id"],
+            start=start,
+            end=end,
+            now=now,
+        )
+        for column in ("street_id", "community_id"):
+            for pk, r in by[column].items():
+                if pk in wanted[column]:
+                    area_rates[(names[column], pk)] = r
+    out: dict[tuple[str, int], AreaFigures] = {}
+    for column, ids in wanted.items():
+        for pk in ids:
+            key = (names[column], pk)
+            n, due_today, overdue = counts.get(key, [0, 0, 0])
+            has_rates = column in ("community_id", "street_id")
+            out[key] = AreaFigures(
+                open=n,
+                due_today=due_today,
+                overdue=overdue,
+                rates=area_rates.get(key) if has_rates else None,
+            )
+    return out
+
+
 # --- detail -------------------------------------------------------------------------------------
 
 
@@ -566,9 +1078,6 @@ def notifications_for(actor: Any, *, unread_only: bool = False, limit: int = 50)
     return list(qs.order_by("-created_at", "-id")[:limit])
 
 
-# The three rates live in gongzhi.appeals.rates; re-exported for the pages.
-from gongzhi.appeals.rates import Rates, rates, rates_by  # noqa: E402
-
 __all__ = [
     "AppealDetail",
     "AppealRow",
@@ -581,7 +1090,11 @@ __all__ = [
     "duplicates_for",
     "duplicates_for_text",
     "inbox",
+    "inbox_page",
     "notifications_for",
+    "open_counts",
+    "overview",
+    "ranking",
     "rates",
     "rates_by",
     "rows_for",

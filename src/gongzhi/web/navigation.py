@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from gongzhi.org.models import Role
 from gongzhi.org.scopes import (
+    ACT_FOR_ROLES,
     AUDIT_ROLES,
     EXPORT_ROLES,
     IMPORT_ROLES,
@@ -42,6 +43,25 @@ def _home_region(scope: Scope) -> dict[str, Any] | None:
     if not path:
         return None
     return {"pk": int(path.strip("/").split("/")[-1])}
+
+
+def _region_at(depth: int, roles: frozenset[str]) -> KwargsFn:
+    """The region at `depth` (0 street, 1 community) above the actor's first root reached
+    through `roles`: e.g. the community of a secretary, the street of a supervisor."""
+
+    def make(scope: Scope) -> dict[str, Any] | None:
+        for root in scope.paths(roles):
+            ids = [int(p) for p in root.strip("/").split("/") if p]
+            if len(ids) == depth + 1:
+                return {"pk": ids[depth]}
+        return None
+
+    return make
+
+
+COMMUNITY_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY})
+INBOX_ROLES = STAFF_ROLES | {Role.PARTNER_HANDLER}
+RANKING_ROLES = COMMUNITY_ROLES | {Role.STREET_SUPERVISOR}
 
 
 def _own_household(scope: Scope) -> dict[str, Any] | None:
@@ -81,6 +101,36 @@ NAVIGATION: tuple[NavItem, ...] = (
         frozenset({Role.RESIDENT}),
         (_own_person,),
     ),
+    # Appeals (诉求) and micro-wishes (微心愿): residents first, then the staff's work.
+    NavItem("appeals:mine", pgettext_lazy("navigation", "My appeals"), frozenset({Role.RESIDENT})),
+    NavItem(
+        "appeals:new", pgettext_lazy("navigation", "Report a problem"), frozenset({Role.RESIDENT})
+    ),
+    NavItem(
+        "wishes:wall",
+        pgettext_lazy("navigation", "Micro-wishes"),
+        frozenset({Role.RESIDENT, Role.PARTY_MEMBER}),
+    ),
+    NavItem("appeals:inbox", pgettext_lazy("navigation", "Appeals inbox"), INBOX_ROLES),
+    NavItem("appeals:proxy_new", pgettext_lazy("navigation", "File for a resident"), ACT_FOR_ROLES),
+    NavItem(
+        "appeals:community",
+        pgettext_lazy("navigation", "Community appeals"),
+        COMMUNITY_ROLES,
+        (_region_at(1, COMMUNITY_ROLES),),
+    ),
+    NavItem(
+        "appeals:street",
+        pgettext_lazy("navigation", "Street appeals"),
+        frozenset({Role.STREET_SUPERVISOR}),
+        (
+            _region_at(0, frozenset({Role.STREET_SUPERVISOR})),
+            _region_at(0, frozenset({Role.PLATFORM_ADMIN})),
+        ),
+    ),
+    NavItem("appeals:ranking", pgettext_lazy("navigation", "Three rates ranking"), RANKING_ROLES),
+    NavItem("insights:dashboard", pgettext_lazy("navigation", "Dashboard"), STAFF_ROLES),
+    NavItem("appeals:notifications", pgettext_lazy("navigation", "Notifications"), EVERYONE),
     NavItem(
         "org:region", pgettext_lazy("navigation", "Area"), ORG_ROLES, (_no_kwargs, _home_region)
     ),

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from gongzhi.appeals import rates as appeal_rates
+from gongzhi.appeals import selectors as appeals
 from gongzhi.org import selectors as org
 from gongzhi.org.models import (
     Household,
@@ -122,6 +124,7 @@ class TagCount:
 class GridSummary:
     row: AreaRow
     care: list[TagCount]
+    appeals: appeals.AreaFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class AreaSummary:
 
     row: AreaRow
     children: list[AreaRow] = field(default_factory=list)
+    appeals: appeals.AreaFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,12 @@ class ResidentHome:
     members: list[org.PersonCard]
     grid: Region | None
     grid_workers: list[Person]
+
+
+@dataclass(frozen=True)
+class PartnerHome:
+    partner: PartnerUnit
+    appeals: appeals.AreaFigures | None = None
 
 
 @dataclass
@@ -152,6 +162,10 @@ class HomePage:
     party_membership: PartyMember | None = None
     is_party_member: bool = False
     is_admin: bool = False
+    # Appeals: the resident's own open ones; the rates period of the staff sections.
+    my_open_appeals: int | None = None
+    rates_period: appeal_rates.Period | None = None
+    partner_rows: list[PartnerHome] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -333,4 +347,37 @@ def home_page(actor: Any) -> HomePage:
     page.is_party_member = Role.PARTY_MEMBER in roles
     if page.is_party_member or scope.person_id is not None:
         page.party_membership = own_party_membership(actor)
+    add_appeal_figures(actor, page)
     return page
+
+
+def add_appeal_figures(actor: Any, page: HomePage) -> None:
+    """The appeal figures of each section: open, due today and overdue per grid, community,
+    street and partner unit, the three rates this month per community and street (two
+    queries for all sections together), and a resident's own open appeals (one query)."""
+    if Role.RESIDENT in page.scope.roles:
+        page.my_open_appeals = appeals.resident_open_count(actor)
+    areas = [g.row.region for g in page.grids]
+    for section in (page.communities, page.streets, page.admin_streets):
+        areas += [a.row.region for a in section]
+    partners = [p.pk for p in page.partners]
+    page.partner_rows = [PartnerHome(partner=p) for p in page.partners]
+    if not areas and not partners:
+        return
+    period = appeal_rates.period_from({})[0]
+    page.rates_period = period
+    figures = appeals.area_figures(
+        actor, regions=areas, partners=partners, start=period.start, end=period.end
+    )
+
+    def of(region: Region) -> appeals.AreaFigures | None:
+        kind = "community" if region.kind == RegionKind.VILLAGE else region.kind
+        return figures.get((kind, region.pk))
+
+    page.grids = [replace(g, appeals=of(g.row.region)) for g in page.grids]
+    page.communities = [replace(a, appeals=of(a.row.region)) for a in page.communities]
+    page.streets = [replace(a, appeals=of(a.row.region)) for a in page.streets]
+    page.admin_streets = [replace(a, appeals=of(a.row.region)) for a in page.admin_streets]
+    page.partner_rows = [
+        PartnerHome(partner=p, appeals=figures.get(("partner", p.pk))) for p in page.partners
+    ]

@@ -253,8 +253,8 @@ def test_home_queries_are_bounded(django_assert_max_num_queries):
     client = Client()
     client.force_login(user)
     # then the whole page, with every section, costs a fixed number of queries: 5 for the
-    # session, user and scope; grid 5; community 8; street 7; partner 1; Party 1
-    with django_assert_max_num_queries(27):
+    # session, user and scope; grid 5; community 8; street 7; partner 1; Party 1; appeals 2
+    with django_assert_max_num_queries(29):
         response = client.get(reverse("web:home"))
     assert response.status_code == 200
 
