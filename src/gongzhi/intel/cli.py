@@ -3,25 +3,41 @@
     python -m gongzhi.intel.cli train --csv FILE --text COL --label COL --out DIR
     python -m gongzhi.intel.cli evaluate --model DIR --csv FILE --text COL --label COL
     python -m gongzhi.intel.cli predict --model DIR [TEXT ...]
+    python -m gongzhi.intel.cli hotspots --csv FILE --text COL --time COL [--id COL]
+        [--votes COL] [--resident COL] [--title COL] [--window all|7d|...] [--out GROUPS.csv]
+    python -m gongzhi.intel.cli duplicates --csv FILE --text COL [--id COL] TEXT
 
-``gongzhi intel train|evaluate|predict`` (the management command) calls :func:`main`
-with the same arguments.  Every failure is one ``error: ...`` line on stderr and exit
+``gongzhi intel ...`` (the management command) calls :func:`main` with the same
+arguments; ``hotspots`` without ``--csv`` reads the database (the command handles it).
+Every failure is one ``error: ...`` line on stderr and exit
 status 2 (bad input) or 1 (anything else) — never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
 from gongzhi.intel.classifier import Model, ModelError, TrainConfig, train
+from gongzhi.intel.duplicates import similar
+from gongzhi.intel.hotspots import (
+    Hotspot,
+    MinerParams,
+    Record,
+    Spike,
+    assignments,
+    mine,
+    parse_window,
+)
 from gongzhi.intel.lexicon import read_taxonomy_csv
 from gongzhi.intel.tables import TableError, read_table
 from gongzhi.intel.text import prepare
@@ -74,6 +90,35 @@ def build_parser(prog: str = "gongzhi intel") -> argparse.ArgumentParser:
 
     bd = sub.add_parser("build-default", help="rebuild the shipped default model")
     bd.add_argument("--out", help="directory (default: the package's data/default_model)")
+
+    hs = sub.add_parser("hotspots", help="hotspots of a CSV/xlsx file (or, in Django, of the DB)")
+    hs.add_argument("--csv", required=True, help="CSV, TSV or xlsx file of messages")
+    hs.add_argument("--text", required=True, help="text column (A+B joins columns)")
+    hs.add_argument("--time", help="time column (without it: --window all, no time affinity)")
+    hs.add_argument("--id", help="id column (default: the row number, from 1)")
+    hs.add_argument("--votes", help="likes/votes column (adds to the heat)")
+    hs.add_argument("--resident", help="resident/user column (distinct residents)")
+    hs.add_argument(
+        "--title",
+        help="subject column (default: the first of --text A+B when it joins columns)",
+    )
+    hs.add_argument("--window", default="all", help="all (default), day, week, month, 7d, 24h")
+    hs.add_argument("--end", help="end of the window (default: just after the newest message)")
+    hs.add_argument("--out", help="write id,hotspot (rank or empty) for every row here")
+    hs.add_argument("--top", type=int, default=10, help="hotspots to print (10)")
+    hs.add_argument("--min-size", type=int, default=2, help="smallest group (2)")
+    hs.add_argument("--threshold", type=float, help="similarity to link two messages (0.42)")
+    hs.add_argument("--workers", type=int, default=0, help="processes (0: automatic)")
+    hs.add_argument("--sheet")
+    hs.add_argument("--no-progress", action="store_true")
+
+    du = sub.add_parser("duplicates", help="most similar rows of a CSV/xlsx for a text")
+    du.add_argument("--csv", required=True)
+    du.add_argument("--text", required=True)
+    du.add_argument("--id")
+    du.add_argument("-k", type=int, default=5)
+    du.add_argument("--sheet")
+    du.add_argument("query", nargs="+", help="the new appeal's text")
 
     pr = sub.add_parser("predict", help="print the category of texts (arguments or stdin)")
     pr.add_argument("--model", help="model directory (default: the shipped default model)")
@@ -267,8 +312,6 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = metrics(labels, predicted)
     _print_report(m, out)
     if args.predictions:
-        import csv
-
         with open(args.predictions, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(["row", "label", "predicted"])
@@ -303,6 +346,239 @@ def cmd_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def progress_bar(err: TextIO) -> Callable[[int, int, str], None]:
+    """A progress callback drawing ``[#####.....] 45% texts`` on ``err``."""
+    tty = hasattr(err, "isatty") and err.isatty()
+    state: dict[str, Any] = {"stage": "", "shown": -1}
+
+    def show(done: int, total: int, stage: str) -> None:
+        pct = int(100 * done / total) if total else 100
+        if stage != state["stage"]:
+            if state["stage"] and tty:
+                print("", file=err)
+            state["stage"], state["shown"] = stage, -1
+        step = 1 if tty else 25
+        if pct // step == state["shown"] // step and pct != 100:
+            return
+        if not tty and pct == state["shown"]:
+            return
+        state["shown"] = pct
+        bar = "#" * (pct // 5) + "." * (20 - pct // 5)
+        end = "\r" if tty and pct < 100 else "\n"
+        print(f"[{bar}] {pct:3d}% {stage} ({done}/{total})", end=end, file=err, flush=True)
+
+    return show
+
+
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d",
+)
+
+
+def parse_time(value: str, tz: tzinfo = UTC) -> datetime | None:
+    """A time cell (ISO, 2019/2/28 11:25, 2019年2月28日, 20190228) → aware datetime."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+        for fmt in _TIME_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - made aware below
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def print_hotspots(
+    hotspots: Sequence[Hotspot],
+    out: TextIO,
+    *,
+    top: int = 10,
+    ids: Callable[[int], str] = str,
+    alerts: Sequence[Spike] = (),
+    growth: bool = True,
+) -> None:
+    """The ranked hotspots (and spike alerts), one block each, for people to read.
+
+    ``growth=False``: there was no previous window, so growth is not shown."""
+    if not hotspots:
+        print("no hotspots: no two messages about the same problem", file=out)
+    for h in hotspots[:top]:
+        change = "new" if h.growth is None else f"{h.growth:+.0%}"
+        dis = "" if h.dissatisfaction is None else f", dissatisfied {h.dissatisfaction:.0%}"
+        print(
+            f"#{h.rank}  heat {h.heat:.1f}  {h.count} messages, {h.residents} residents, "
+            f"votes {h.votes}" + (f", growth {change}" if growth else "") + dis,
+            file=out,
+        )
+        print(f"    {h.title}", file=out)
+        if h.key_phrases:
+            print(f"    key phrases: {' / '.join(h.key_phrases)}", file=out)
+        where = []
+        if h.grids:
+            where.append(f"grids {', '.join(map(str, h.grids[:10]))}")
+        if h.buildings:
+            where.append(f"buildings {', '.join(map(str, h.buildings[:10]))}")
+        if h.category:
+            where.append(f"category {h.category}")
+        if h.first_seen and h.last_seen:
+            where.append(f"{h.first_seen:%Y-%m-%d} … {h.last_seen:%Y-%m-%d}")
+        if where:
+            print(f"    {'; '.join(where)}", file=out)
+        print(f"    e.g. [{ids(h.representative_id)}] {h.representative_text[:60]}", file=out)
+    if len(hotspots) > top:
+        print(f"… and {len(hotspots) - top} more hotspots", file=out)
+    for s in alerts:
+        print(
+            f"spike: {s.kind} {s.key}: {s.count} in the window, baseline {s.baseline:.1f} "
+            f"(×{s.ratio:.1f})",
+            file=out,
+        )
+
+
+def cmd_hotspots(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        length = parse_window(args.window)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.min_size < 2:
+        raise UsageError("--min-size must be at least 2")
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise UsageError("--threshold must be between 0 and 1")
+    table = read_table(args.csv, sheet=args.sheet)
+    title_spec, text_spec = args.title, args.text
+    if title_spec is None and args.text not in table.columns and "+" in args.text:
+        parts = [part.strip() for part in args.text.split("+")]
+        title_spec, text_spec = parts[0], "+".join(parts[1:])
+    for spec in (args.time, args.votes, args.resident, args.id):
+        if spec:
+            table.column(spec)  # a missing column is an error before any warning
+    texts = table.column(text_spec)
+    n = len(texts)
+    titles = table.column(title_spec) if title_spec else [""] * n
+    ids = table.column(args.id) if args.id else [str(i) for i in range(1, n + 1)]
+    residents = table.column(args.resident) if args.resident else [""] * n
+    votes: list[int] = []
+    bad_votes = 0
+    for v in table.column(args.votes) if args.votes else [""] * n:
+        try:
+            votes.append(max(0, int(float(v.strip() or 0))))
+        except (ValueError, OverflowError):
+            votes.append(0)
+            bad_votes += 1
+    if bad_votes:
+        print(f"warning: {bad_votes} rows with a non-numeric vote count (counted as 0)", file=err)
+    if args.time:
+        times = [parse_time(v) for v in table.column(args.time)]
+    else:
+        if length is not None:
+            raise UsageError("--window other than all needs --time")
+        times = [datetime(2000, 1, 1, tzinfo=UTC)] * n
+    known = sorted(t for t in times if t is not None)
+    if not known:
+        raise TableError(f"{Path(args.csv).name}: no readable time in column {args.time!r}")
+    missing_time = sum(1 for t in times if t is None)
+    if missing_time:
+        print(
+            f"warning: {missing_time} rows with an unreadable time; they are placed at the "
+            "median time",
+            file=err,
+        )
+    median = known[len(known) // 2]
+    empty = sum(1 for t in texts if not prepare(t[:200]))
+    if empty:
+        print(f"warning: {empty} rows with an empty text (never in a hotspot)", file=err)
+    records = [
+        Record(
+            id=i,
+            text=texts[i],
+            title=titles[i],
+            time=times[i] or median,
+            resident_id=residents[i].strip() or None,
+            votes=votes[i],
+        )
+        for i in range(n)
+    ]
+    print(f"read {n} rows from {Path(args.csv).name} ({table.encoding})", file=err)
+    start = end = None
+    previous: list[Record] = []
+    if length is not None:
+        if args.end:
+            end = parse_time(args.end)
+            if end is None:
+                raise UsageError(f"--end {args.end!r}: not a date or time")
+        else:
+            end = known[-1] + timedelta(seconds=1)
+        start = end - length
+        previous = [r for r in records if start - length <= r.time < start]
+    workers = args.workers or (2 if n > 100_000 else 1)
+    params = MinerParams(
+        threshold=args.threshold if args.threshold is not None else MinerParams.threshold,
+        min_size=args.min_size,
+        workers=workers,
+    )
+    progress = None if args.no_progress else progress_bar(err)
+    started = time.perf_counter()
+    found = mine(
+        records,
+        window_start=start,
+        window_end=end,
+        previous=previous,
+        params=params,
+        progress=progress,
+    )
+    elapsed = time.perf_counter() - started
+    in_window = sum(
+        1 for r in records if (start is None or r.time >= start) and (end is None or r.time < end)
+    )
+    alerts: list[Spike] = []
+    print_hotspots(
+        found, out, top=args.top, ids=lambda i: ids[i], alerts=alerts, growth=bool(previous)
+    )
+    grouped = sum(h.count for h in found)
+    print(
+        f"{len(found)} hotspots, {grouped} of {in_window} messages grouped, in {elapsed:.1f} s",
+        file=out,
+    )
+    if args.out:
+        rank_of = assignments(found)
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["id", "hotspot"])
+                for i in range(n):
+                    writer.writerow([ids[i], rank_of.get(i, "")])
+        except OSError as exc:
+            raise TableError(f"--out {args.out}: cannot write ({exc.strerror or exc})") from exc
+        print(f"wrote {n} rows to {args.out}", file=err)
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    table = read_table(args.csv, sheet=args.sheet)
+    texts = table.column(args.text)
+    ids = table.column(args.id) if args.id else [str(i) for i in range(1, len(texts) + 1)]
+    query = " ".join(args.query)
+    for match in similar(query, list(enumerate(texts)), k=max(1, args.k)):
+        print(f"{match.score:.3f}\t{ids[match.id]}\t{prepare(texts[match.id])[:60]}", file=out)
+    return 0
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -319,6 +595,8 @@ def main(
             "evaluate": cmd_evaluate,
             "predict": cmd_predict,
             "build-default": cmd_build_default,
+            "hotspots": cmd_hotspots,
+            "duplicates": cmd_duplicates,
         }
         return commands[args.command](args, out, err)
     except (UsageError, TableError, ModelError) as exc:

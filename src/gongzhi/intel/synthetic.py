@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -456,3 +457,139 @@ def prior_corpus(n_per_scheme: int = 2100, seed: int = 99) -> tuple[tuple[str, s
         for scheme in ("gov", "community")
         for a in generate(n_per_scheme, scheme=scheme, seed=seed)
     )
+
+
+# --- outbreaks: labelled hotspots for the hotspot miner ---------------------------------
+
+# A wide pool of characters for estate names that the background never uses, so that an
+# injected outbreak is the only cluster of its (problem, place).
+_NAME_CHARS = (
+    "安柏宝碧博彩灿昌朝辰澄驰崇楚淳翠达黛丹德鼎东栋峰枫福馥罡高歌冠广桂海涵翰豪禾鹤恒弘"
+    "鸿华桦欢环辉慧吉嘉佳建江骄金锦晶景静九菊俊凯康柯岚澜朗乐雷黎丽莲良林霖玲凌龙隆鲁禄"
+    "麓伦罗洛满茂梅美蒙铭墨木楠宁沛鹏平圃谱琪启千乾倩乔琴沁青清庆秋泉群然荣蓉瑞润森山杉"
+    "尚韶盛诗石舒曙树水顺硕松嵩泰棠陶腾天田亭彤桐旺威巍薇蔚文翁沃熙溪霞贤湘翔潇晓欣鑫星"
+    "兴秀旭轩萱雅延岩彦燕阳尧耀怡逸银樱莹颖永优悠友渝宇羽玉裕元源远苑悦越云韵泽章昭臻振"
+)
+_OUTBREAK_FORMS = (
+    "{estate}{b}栋{problem}",
+    "{estate}{b}栋{problem}，{request}",
+    "{opener}我是{estate}{b}栋的住户，{problem}，{harm}。{request}。",
+    "{opener}{estate}{problem}。{duration}{harm}，{request}！",
+    "反映{estate}{b}栋{problem}的问题，{harm}，{request}。{closer}",
+    "{estate}小区{b}栋{problem}，{request}",
+)
+
+
+@dataclass(frozen=True)
+class LabelledAppeal:
+    """An appeal with the truth the hotspot miner is measured against."""
+
+    id: int
+    text: str
+    label: str
+    time: datetime
+    grid_id: int
+    building_id: int
+    resident_id: int
+    outbreak: int  # -1: background (belongs to no hotspot)
+    dissatisfied: bool | None
+
+
+def generate_outbreaks(
+    n: int,
+    *,
+    seed: int = 0,
+    outbreak_share: float = 0.05,
+    days: int = 365,
+    noise: float = 0.3,
+    scheme: str = "community",
+) -> Iterator[LabelledAppeal]:
+    """``n`` appeals: background (:func:`generate`) plus injected outbreaks.
+
+    An outbreak is one problem of one topic in one place (an estate, one to three of its
+    buildings, one grid), raised by 3-150 residents within one to five days, each in
+    their own words (different templates, openers, harms, requests, typos, full-width
+    digits, traditional characters).  Background appeals get a grid (a place always lies
+    in the same grid), a building and a time over ``days`` days.  Appeals come out in
+    time order.  Grids: ``n // 200`` (at least 20), about 200 appeals a year each.
+    """
+    r = random.Random(seed * 7919 + 17)  # noqa: S311 - reproducible test data
+    n_grids = max(20, n // 200)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    labels = LABEL_SETS[scheme]
+    label_of = (lambda t: t.gov) if scheme == "gov" else (lambda t: t.community)
+    topics = [t for t in TOPICS if label_of(t) in labels]
+    items: list[tuple[datetime, str, str, int, int, int, int, bool | None]] = []
+    target = int(n * outbreak_share)
+    used_names: set[str] = set()
+    outbreak = 0
+    while sum(1 for it in items if it[6] >= 0) < target:
+        size = min(150, 3 + int(r.paretovariate(1.3) * 3) - 3, target - len(items))
+        if size < 2:
+            break
+        topic = r.choice(topics)
+        problem = r.choice(topic.problems)
+        name = r.choice(_NAME_CHARS) + r.choice(_NAME_CHARS)
+        while name in used_names:
+            name = r.choice(_NAME_CHARS) + r.choice(_NAME_CHARS) + r.choice(_NAME_CHARS)
+        used_names.add(name)
+        estate = name + r.choice(_ESTATE_B)
+        grid = r.randrange(n_grids)
+        buildings = [r.randint(1, 30) for _ in range(r.randint(1, 3))]
+        t0 = start + timedelta(minutes=r.randint(0, 60 * 24 * max(days - 5, 1)))
+        duration = r.randint(1, 5) * 24 * 60
+        residents = [r.randrange(10**9) for _ in range(size)]
+        for k in range(size):
+            b = r.choice(buildings)
+            text = r.choice(_OUTBREAK_FORMS).format(
+                estate=estate,
+                b=b,
+                problem=problem,
+                request=r.choice(topic.requests),
+                harm=r.choice(topic.harms),
+                opener=r.choice(_OPENERS).format(place=estate),
+                duration=r.choice(_DURATIONS),
+                closer=r.choice(_CLOSERS),
+            )
+            if r.random() < noise:
+                text = _typo(r, text)
+            if r.random() < noise * 0.2:
+                text = text.translate(_FULLWIDTH)
+            if r.random() < noise * 0.1:
+                text = _traditional(text)
+            resident = residents[k] if r.random() > 0.1 else r.choice(residents)
+            when = t0 + timedelta(minutes=r.randint(0, duration))
+            dissatisfied = None if r.random() < 0.5 else r.random() < 0.4
+            items.append(
+                (
+                    when,
+                    text,
+                    label_of(topic),
+                    grid,
+                    grid * 100 + b,
+                    resident,
+                    outbreak,
+                    dissatisfied,
+                )
+            )
+        outbreak += 1
+    for a in generate(max(n - len(items), 0), scheme=scheme, seed=seed, noise=noise):
+        # a place lies in one grid, as in a city: the same estate is always the same grid
+        grid = zlib.crc32(a.place.encode()) % n_grids
+        when = start + timedelta(minutes=r.randint(0, 60 * 24 * days))
+        dissatisfied = None if r.random() < 0.5 else r.random() < 0.2
+        items.append(
+            (
+                when,
+                a.text,
+                a.label,
+                grid,
+                grid * 100 + r.randint(1, 30),
+                r.randrange(10**9),
+                -1,
+                dissatisfied,
+            )
+        )
+    items.sort(key=lambda it: it[0])
+    for i, (when, text, label, grid, building, resident, ob, dis) in enumerate(items, start=1):
+        yield LabelledAppeal(i, text, label, when, grid, building, resident, ob, dis)
