@@ -197,6 +197,8 @@ _proxies = os.environ.get("TRUSTED_PROXY_COUNT", "")
 if _proxies.isdigit() and int(_proxies) > 0:
     AXES_IPWARE_PROXY_COUNT = int(_proxies)
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # The proxy terminates HTTPS and says so in X-Forwarded-Proto (it must overwrite it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
