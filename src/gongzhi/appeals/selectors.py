@@ -12,7 +12,6 @@ Rows for lists are `AppealRow`s with the personal data already masked for the vi
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,7 @@ from gongzhi.appeals.states import STATE_LABELS, Actor, State, allowed
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.errors import NotFound
 from gongzhi.core.masking import mask_name, mask_phone
+from gongzhi.intel.duplicates import similar
 from gongzhi.org.models import PartnerUnit, Region, RegionKind, Role
 from gongzhi.org.scopes import Scope, scope_for
 
@@ -987,21 +987,6 @@ def appeal_detail(
 
 # --- duplicates ---------------------------------------------------------------------------------
 
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def bigrams(text: str) -> frozenset[str]:
-    clean = _NOISE.sub("", text.lower())
-    if len(clean) < 2:
-        return frozenset({clean}) if clean else frozenset()
-    return frozenset(clean[i : i + 2] for i in range(len(clean) - 1))
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
 
 @dataclass(frozen=True)
 class Duplicate:
@@ -1014,6 +999,8 @@ class Duplicate:
 
 
 DUPLICATE_CANDIDATES = 200
+# Cosine similarity from which an open appeal is shown as probably the same problem.
+DUPLICATE_THRESHOLD = 0.5
 
 
 def duplicates_for_text(
@@ -1023,38 +1010,39 @@ def duplicates_for_text(
     grid_id: int,
     exclude_pk: int | None = None,
     limit: int = 5,
-    threshold: float = 0.25,
+    threshold: float = DUPLICATE_THRESHOLD,
 ) -> list[Duplicate]:
-    """Open appeals of the same grid whose text is similar (character-bigram Jaccard over the
-    title and text; the intelligence issue replaces this). One query over the grid's most
-    recent open appeals."""
-    target = bigrams(text)
+    """Open appeals of the same grid whose text is similar: the duplicate finder of
+    `gongzhi.intel.duplicates` (TF-IDF cosine over words and character bigrams, idf from the
+    candidates themselves) over the grid's most recent open appeals, one query."""
     qs = appeals_visible(actor, Q(grid_id=grid_id) & OPEN_Q)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    candidates = qs.order_by("-created_at").values(
-        "pk", "number", "title", "text", "supporters_count", "created_at"
-    )[:DUPLICATE_CANDIDATES]
-    found = []
-    for c in candidates:
-        score = jaccard(target, bigrams(f"{c['title']} {c['text']}"))
-        if score >= threshold:
-            found.append(
-                Duplicate(
-                    c["pk"],
-                    c["number"],
-                    c["title"],
-                    round(score, 3),
-                    c["supporters_count"],
-                    c["created_at"],
-                )
-            )
-    found.sort(key=lambda d: (-d.similarity, -d.created_at.timestamp()))
-    return found[:limit]
+    candidates = {
+        c["pk"]: c
+        for c in qs.order_by("-created_at").values(
+            "pk", "number", "title", "text", "supporters_count", "created_at"
+        )[:DUPLICATE_CANDIDATES]
+    }
+    matches = similar(
+        text, [(pk, f"{c['title']} {c['text']}") for pk, c in candidates.items()], k=limit
+    )
+    return [
+        Duplicate(
+            m.id,
+            candidates[m.id]["number"],
+            candidates[m.id]["title"],
+            round(m.score, 3),
+            candidates[m.id]["supporters_count"],
+            candidates[m.id]["created_at"],
+        )
+        for m in matches
+        if m.score >= threshold
+    ]
 
 
 def duplicates_for(
-    actor: Any, appeal: Appeal, *, limit: int = 5, threshold: float = 0.25
+    actor: Any, appeal: Appeal, *, limit: int = 5, threshold: float = DUPLICATE_THRESHOLD
 ) -> list[Duplicate]:
     return duplicates_for_text(
         actor,

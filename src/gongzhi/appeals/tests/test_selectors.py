@@ -7,11 +7,9 @@ from gongzhi.appeals.selectors import (
     appeal_detail,
     appeals_of_resident,
     appeals_visible,
-    bigrams,
     duplicates_for,
     duplicates_for_text,
     inbox,
-    jaccard,
 )
 from gongzhi.appeals.tests.factories import MONDAY, submit
 from gongzhi.core.errors import NotFound
@@ -203,9 +201,6 @@ def test_my_appeals(world, appeals):
 
 
 def test_similarity_and_duplicates(world, appeals):
-    assert jaccard(bigrams("路灯坏了"), bigrams("路灯坏了")) == 1.0
-    assert jaccard(bigrams("路灯坏了"), bigrams("电梯停运")) == 0.0
-    assert jaccard(bigrams(""), bigrams("x")) == 0.0
     near = submit(world, text="小区门口路灯坏了好几天，晚上很黑")
     found = duplicates_for(world.users["staff_a"], near)
     assert [d.number for d in found] == [appeals["a1"].number]
