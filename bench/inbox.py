@@ -151,19 +151,14 @@ def _insert(table: str, cols_sql: str, one: str, flat: list[Any], width: int) ->
 
 
 def _extra_indexes() -> list[str]:
-    """Indexes the bench adds with --with-index (raw SQL; proposed for a migration of appeals):
+    """Indexes the bench adds with --with-index (raw SQL; proposed for a migration of appeals).
+    (`appeal_assigned_open`, once proposed here, is in the schema since migration 0003.)
 
-    appeal_assigned_open   the inbox's personal part asks for open appeals routed to the
-                           person (assigned_person); with only the plain foreign-key index the
-                           database reads every appeal ever routed to them (100,000 for a
-                           grid worker here) to find the open few.
     appeal_rates_cover     the three rates read eight columns of every appeal submitted in the
                            period; covering them in the (community, created_at) order lets the
                            grouped rates be answered from the index alone.
     """
     return [
-        "CREATE INDEX IF NOT EXISTS appeal_assigned_open ON appeals_appeal "
-        "(assigned_person_id, due_at) WHERE due_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS appeal_rates_cover ON appeals_appeal "
         "(community_id, created_at, state, grid_id, owner_partner_id, street_id, "
         "signed_at, sign_by, replied_at, resolve_by, rating)",
