@@ -8,15 +8,13 @@ selector's NotFound becomes a 404, a PermissionDenied a 403. Nothing here filter
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
-from functools import wraps
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,31 +27,11 @@ from gongzhi.appeals.models import OPEN_STATES
 from gongzhi.appeals.services_notifications import mark_notifications_read
 from gongzhi.appeals.states import STATE_LABELS, State
 from gongzhi.core.calendar import SHANGHAI
-from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import ValidationFailed
 from gongzhi.org.models import RegionKind
+from gongzhi.org.views_browse import domain_errors, require
 
-View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
-
-
-def domain_errors(view: View) -> View:
-    """NotFound -> 404 (existence is not revealed), PermissionDenied -> 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(str(exc.message)) from exc
-
-    return wrapper
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("This page is not open to your role."))
 
 
 def _int(value: str | None) -> int | None:

@@ -13,21 +13,24 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import ValidationFailed
 from gongzhi.insights import selectors as sel
 from gongzhi.insights.export import workbook
+from gongzhi.org.views_browse import domain_errors as org_domain_errors
 
 View = Callable[..., HttpResponse]
 
 
 def domain_errors(view: View) -> View:
+    """The project's NotFound -> 404 and PermissionDenied -> 403, plus bad parameters -> 400."""
+
+    @org_domain_errors
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -39,10 +42,6 @@ def domain_errors(view: View) -> View:
                 {"message": exc.message, "field": exc.field},
                 status=400,
             )
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(str(exc.message)) from exc
 
     return wrapper
 
