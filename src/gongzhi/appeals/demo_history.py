@@ -579,23 +579,9 @@ class History:
     def _stop_open(self, d: Draft, state: str) -> None:
         a = d.appeal
         a.state = state
-        progress = self._progress(a)
+        progress = sla.Progress.of(a)
         a.due_at = sla.due_at(progress)
         a.next_check_at = sla.next_alarm_at(progress)
-
-    @staticmethod
-    def _progress(a: Appeal) -> sla.Progress:
-        return sla.Progress(
-            state=a.state,
-            cycle_started_at=a.cycle_started_at,
-            sign_by=a.sign_by,
-            contact_by=a.contact_by,
-            resolve_by=a.resolve_by,
-            signed_at=a.signed_at,
-            first_contact_at=a.first_contact_at,
-            replied_at=a.replied_at,
-            alarms=a.alarms,
-        )
 
     def cycle(self, d: Draft, *, first: bool) -> None:
         rng, a = self.rng, d.appeal
@@ -654,7 +640,7 @@ class History:
                 )
                 a.alarms = Alarm.RESOLVE_70 | Alarm.RESOLVE_90 | Alarm.RESOLVE_BREACH
                 a.escalation_level = 1
-                a.next_check_at = sla.next_alarm_at(self._progress(a))
+                a.next_check_at = sla.next_alarm_at(sla.Progress.of(a))
             return None
         top = (self.config.categories[a.category_id].code or "").split(".")[0]
         a.replied_at, a.result = replied, rng.choice(REPLIES.get(top, REPLIES["default"]))

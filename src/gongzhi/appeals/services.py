@@ -124,24 +124,10 @@ def _relation(
     return scope, rel
 
 
-def _progress(appeal: Appeal) -> sla.Progress:
-    return sla.Progress(
-        state=appeal.state,
-        cycle_started_at=appeal.cycle_started_at,
-        sign_by=appeal.sign_by,
-        contact_by=appeal.contact_by,
-        resolve_by=appeal.resolve_by,
-        signed_at=appeal.signed_at,
-        first_contact_at=appeal.first_contact_at,
-        replied_at=appeal.replied_at,
-        alarms=appeal.alarms,
-    )
-
-
 def _with_schedule(appeal: Appeal, changes: dict[str, Any]) -> dict[str, Any]:
     """`changes` plus the due_at and next_check_at they lead to."""
     progress = dataclasses.replace(
-        _progress(appeal),
+        sla.Progress.of(appeal),
         **{k: v for k, v in changes.items() if k in sla.Progress.__dataclass_fields__},
     )
     return {
@@ -1281,7 +1267,10 @@ def recategorise_appeal(
         urgency=current.urgency,
     )
     progress = dataclasses.replace(
-        _progress(current), sign_by=d.sign_by, contact_by=d.contact_by, resolve_by=d.resolve_by
+        sla.Progress.of(current),
+        sign_by=d.sign_by,
+        contact_by=d.contact_by,
+        resolve_by=d.resolve_by,
     )
     alarms = current.alarms
     for point in sla.alarm_schedule(dataclasses.replace(progress, alarms=0)):

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from gongzhi.appeals.config import AppealsConfig, CategoryInfo, SlaRuleInfo, Span
 from gongzhi.appeals.models import Alarm, SlaClass, Urgency
@@ -170,6 +171,21 @@ class Progress:
     first_contact_at: dt.datetime | None
     replied_at: dt.datetime | None
     alarms: int
+
+    @classmethod
+    def of(cls, appeal: Any) -> Progress:
+        """The progress of anything with an appeal's columns (an Appeal, saved or not)."""
+        return cls(
+            state=appeal.state,
+            cycle_started_at=appeal.cycle_started_at,
+            sign_by=appeal.sign_by,
+            contact_by=appeal.contact_by,
+            resolve_by=appeal.resolve_by,
+            signed_at=appeal.signed_at,
+            first_contact_at=appeal.first_contact_at,
+            replied_at=appeal.replied_at,
+            alarms=appeal.alarms,
+        )
 
 
 def pending(p: Progress) -> dict[str, dt.datetime]:
